@@ -1,0 +1,31 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PRESET ?= release
+BUILD_DIR := build/$(PRESET)
+SLUICE := $(BUILD_DIR)/src/app/sluice
+DATA_DIR ?= ./data
+LISTEN ?= 127.0.0.1:8080
+PUBLIC_URL ?= http://$(LISTEN)
+JOBS ?= $(shell nproc)
+
+.PHONY: deps configure build run test test-unit test-e2e format clean
+
+deps:
+	@./scripts/install-deps.sh
+
+configure: deps
+	@cmake --preset $(PRESET) >/dev/null
+
+build: configure
+	@cmake --build --preset $(PRESET) -j $(JOBS)
+
+run: build
+	$(SLUICE) serve --data-dir $(DATA_DIR) --listen $(LISTEN) --public-url $(PUBLIC_URL)
+
+test: build
+	@ctest --preset $(PRESET) -j $(JOBS)
+
+format:
+	@git ls-files '*.cc' '*.h' | xargs clang-format -i
+
+clean:
+	rm -rf build

@@ -1,0 +1,56 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "base/clock.h"
+#include "base/fs.h"
+#include "base/random.h"
+#include "base/status.h"
+
+namespace sluice::base {
+namespace {
+
+Result<int> Half(int x) {
+  if (x % 2 != 0) return InvalidArgument("odd: " + std::to_string(x));
+  return x / 2;
+}
+
+Result<int> Quarter(int x) {
+  SLUICE_ASSIGN_OR_RETURN(int h, Half(x));
+  return Half(h);
+}
+
+TEST(StatusTest, ResultCarriesValueOrError) {
+  EXPECT_EQ(*Quarter(8), 2);
+  Result<int> r = Quarter(6);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(r.status().WithContext("quarter").ToString(), "INVALID_ARGUMENT: quarter: odd: 3");
+}
+
+TEST(RandomTest, UuidsAreVersion4AndDistinct) {
+  std::string a = NewUuid();
+  std::string b = NewUuid();
+  ASSERT_EQ(a.size(), 36u);
+  EXPECT_EQ(a[14], '4');
+  EXPECT_NE(a, b);
+  EXPECT_EQ(HexEncode(std::string_view("\x01\xab", 2)), "01ab");
+}
+
+TEST(FsTest, WriteFileAtomicReplacesContents) {
+  auto dir = std::filesystem::path(::testing::TempDir()) / ("fs_test_" + NewUuid());
+  ASSERT_TRUE(MakeDirs(dir / "a" / "b").ok());
+  auto file = dir / "a" / "b" / "f.txt";
+  ASSERT_TRUE(WriteFileAtomic(file, "one").ok());
+  ASSERT_TRUE(WriteFileAtomic(file, "two").ok());
+  EXPECT_EQ(*ReadFile(file), "two");
+  EXPECT_EQ(ReadFile(dir / "missing").status().code(), StatusCode::kNotFound);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ClockTest, FormatsIso8601WithMilliseconds) {
+  EXPECT_EQ(FormatIso8601Ms(1369353600123), "2013-05-24T00:00:00.123Z");
+}
+
+}  // namespace
+}  // namespace sluice::base

@@ -1,0 +1,24 @@
+// The Clock seam: code asks it for the time so tests can move time by hand.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace sluice::base {
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  // Wall-clock milliseconds since the Unix epoch.
+  virtual int64_t NowMs() const = 0;
+};
+
+class SystemClock final : public Clock {
+ public:
+  int64_t NowMs() const override;
+};
+
+// "2026-11-26T21:29:24.123Z"
+std::string FormatIso8601Ms(int64_t epoch_ms);
+
+}  // namespace sluice::base

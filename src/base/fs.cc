@@ -1,0 +1,105 @@
+#include "base/fs.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <system_error>
+
+namespace sluice::base {
+
+UniqueFd& UniqueFd::operator=(UniqueFd&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = other.Release();
+  }
+  return *this;
+}
+
+UniqueFd::~UniqueFd() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+int UniqueFd::Release() {
+  int fd = fd_;
+  fd_ = -1;
+  return fd;
+}
+
+Status SyncDir(const std::filesystem::path& dir) {
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) return ErrnoError("open directory " + dir.string(), errno);
+  if (::fsync(fd.get()) != 0) return ErrnoError("fsync directory " + dir.string(), errno);
+  return Status::Ok();
+}
+
+Status MakeDirs(const std::filesystem::path& dir) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(dir, ec)) return Status::Ok();
+  if (dir.has_parent_path() && dir.parent_path() != dir) {
+    SLUICE_RETURN_IF_ERROR(MakeDirs(dir.parent_path()));
+  }
+  if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
+    return ErrnoError("mkdir " + dir.string(), errno);
+  }
+  if (dir.has_parent_path()) return SyncDir(dir.parent_path());
+  return Status::Ok();
+}
+
+Status WriteAll(int fd, const void* data, size_t size, std::string_view what) {
+  const char* p = static_cast<const char*>(data);
+  while (size > 0) {
+    ssize_t n = ::write(fd, p, size);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoError(what, errno);
+    }
+    p += n;
+    size -= static_cast<size_t>(n);
+  }
+  return Status::Ok();
+}
+
+Result<size_t> ReadSome(int fd, void* data, size_t size, std::string_view what) {
+  for (;;) {
+    ssize_t n = ::read(fd, data, size);
+    if (n >= 0) return static_cast<size_t>(n);
+    if (errno != EINTR) return ErrnoError(what, errno);
+  }
+}
+
+Status WriteFileAtomic(const std::filesystem::path& path, std::string_view contents,
+                       unsigned mode) {
+  std::filesystem::path tmp = path;
+  tmp += ".tmp";
+  {
+    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
+    if (!fd.valid()) return ErrnoError("create " + tmp.string(), errno);
+    SLUICE_RETURN_IF_ERROR(WriteAll(fd.get(), contents.data(), contents.size(),
+                                    "write " + tmp.string()));
+    if (::fsync(fd.get()) != 0) return ErrnoError("fsync " + tmp.string(), errno);
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    return ErrnoError("rename " + tmp.string(), errno);
+  }
+  return SyncDir(path.parent_path().empty() ? "." : path.parent_path());
+}
+
+Result<std::string> ReadFile(const std::filesystem::path& path) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) {
+    if (errno == ENOENT) return NotFound("no such file: " + path.string());
+    return ErrnoError("open " + path.string(), errno);
+  }
+  std::string out;
+  char buf[65536];
+  for (;;) {
+    SLUICE_ASSIGN_OR_RETURN(size_t n, ReadSome(fd.get(), buf, sizeof buf, "read " + path.string()));
+    if (n == 0) break;
+    out.append(buf, n);
+  }
+  return out;
+}
+
+}  // namespace sluice::base
