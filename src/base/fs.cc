@@ -76,8 +76,8 @@ Status WriteFileAtomic(const std::filesystem::path& path, std::string_view conte
   {
     UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
     if (!fd.valid()) return ErrnoError("create " + tmp.string(), errno);
-    SLUICE_RETURN_IF_ERROR(WriteAll(fd.get(), contents.data(), contents.size(),
-                                    "write " + tmp.string()));
+    SLUICE_RETURN_IF_ERROR(
+        WriteAll(fd.get(), contents.data(), contents.size(), "write " + tmp.string()));
     if (::fsync(fd.get()) != 0) return ErrnoError("fsync " + tmp.string(), errno);
   }
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
