@@ -1,0 +1,63 @@
+#include "store/journal.h"
+
+namespace sluice::store {
+
+Journal::Journal(StateStore& store, std::function<void()> on_append)
+    : store_(store),
+      on_append_(std::move(on_append)),
+      writer_([this](const std::stop_token& stop) { Run(stop); }) {}
+
+Journal::~Journal() {
+  writer_.request_stop();
+  cv_.notify_all();
+}
+
+base::Status Journal::Append(std::vector<Operation>& ops) {
+  Waiter w{&ops, base::Status::Ok()};
+  std::unique_lock lock(mu_);
+  queue_.push_back(&w);
+  cv_.notify_all();
+  cv_.wait(lock, [&] { return w.done; });
+  return w.status;
+}
+
+uint64_t Journal::groups_committed() const {
+  std::lock_guard lock(mu_);
+  return groups_committed_;
+}
+
+void Journal::Run(const std::stop_token& stop) {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    cv_.wait(lock, stop, [&] { return !queue_.empty(); });
+    if (queue_.empty()) return;  // stop requested and nothing left to write
+    std::deque<Waiter*> group;
+    group.swap(queue_);
+    lock.unlock();
+
+    std::vector<Operation> all;
+    for (Waiter* w : group) {
+      for (auto& op : *w->ops) all.push_back(op);
+    }
+    base::Status status = store_.AppendOperations(all);
+    size_t i = 0;
+    for (Waiter* w : group) {
+      for (auto& op : *w->ops) op.seq = status.ok() ? all[i++].seq : 0;
+    }
+
+    lock.lock();
+    ++groups_committed_;
+    for (Waiter* w : group) {
+      w->status = status;
+      w->done = true;
+    }
+    cv_.notify_all();
+    if (status.ok() && on_append_) {
+      lock.unlock();
+      on_append_();
+      lock.lock();
+    }
+  }
+}
+
+}  // namespace sluice::store

@@ -1,0 +1,132 @@
+#include "store/sqlite.h"
+
+#include <sqlite3.h>
+
+namespace sluice::store {
+namespace {
+
+base::Status SqliteError(sqlite3* db, std::string_view what) {
+  std::string m(what);
+  m += ": ";
+  m += db ? sqlite3_errmsg(db) : "out of memory";
+  int code = db ? sqlite3_errcode(db) : SQLITE_NOMEM;
+  if (code == SQLITE_FULL) return base::ResourceExhausted(std::move(m));
+  if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB) return base::DataLoss(std::move(m));
+  if (code == SQLITE_BUSY || code == SQLITE_LOCKED) return base::Unavailable(std::move(m));
+  return base::IoError(std::move(m));
+}
+
+}  // namespace
+
+Statement::Statement(Statement&& other) noexcept
+    : db_(other.db_), stmt_(other.stmt_), bind_error_(std::move(other.bind_error_)) {
+  other.stmt_ = nullptr;
+}
+
+Statement::~Statement() { sqlite3_finalize(stmt_); }
+
+Statement& Statement::Bind(int index, int64_t value) {
+  if (sqlite3_bind_int64(stmt_, index, value) != SQLITE_OK) bind_error_ = SqliteError(db_, "bind");
+  return *this;
+}
+
+Statement& Statement::Bind(int index, std::string_view value) {
+  if (sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT,
+                          SQLITE_UTF8) != SQLITE_OK) {
+    bind_error_ = SqliteError(db_, "bind");
+  }
+  return *this;
+}
+
+Statement& Statement::BindNull(int index) {
+  if (sqlite3_bind_null(stmt_, index) != SQLITE_OK) bind_error_ = SqliteError(db_, "bind");
+  return *this;
+}
+
+Statement& Statement::BindOptional(int index, const std::optional<std::string>& value) {
+  return value ? Bind(index, std::string_view(*value)) : BindNull(index);
+}
+
+base::Result<bool> Statement::Step() {
+  if (!bind_error_.ok()) return bind_error_;
+  int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  return SqliteError(db_, "step");
+}
+
+base::Status Statement::Run() {
+  for (;;) {
+    SLUICE_ASSIGN_OR_RETURN(bool row, Step());
+    if (!row) return base::Status::Ok();
+  }
+}
+
+int64_t Statement::Int(int column) const { return sqlite3_column_int64(stmt_, column); }
+
+std::string Statement::Text(int column) const {
+  const auto* p = sqlite3_column_text(stmt_, column);
+  if (p == nullptr) return {};
+  return {reinterpret_cast<const char*>(p),
+          static_cast<size_t>(sqlite3_column_bytes(stmt_, column))};
+}
+
+bool Statement::IsNull(int column) const {
+  return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
+}
+
+base::Result<Connection> Connection::Open(const std::filesystem::path& path) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(
+      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  Connection conn(db);
+  if (rc != SQLITE_OK) return SqliteError(db, "open " + path.string());
+  sqlite3_busy_timeout(db, 10000);
+  // WAL lets readers (search, browser) run beside the single writer; FULL makes
+  // every commit durable, which is what a 202 promises.
+  SLUICE_RETURN_IF_ERROR(conn.Exec("PRAGMA journal_mode=WAL"));
+  SLUICE_RETURN_IF_ERROR(conn.Exec("PRAGMA synchronous=FULL"));
+  SLUICE_RETURN_IF_ERROR(conn.Exec("PRAGMA foreign_keys=ON"));
+  return conn;
+}
+
+Connection::~Connection() { sqlite3_close_v2(db_); }
+
+base::Status Connection::Exec(std::string_view sql) {
+  std::string s(sql);
+  char* err = nullptr;
+  if (sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string m = err ? err : "unknown error";
+    sqlite3_free(err);
+    return SqliteError(db_, "exec: " + m);
+  }
+  return base::Status::Ok();
+}
+
+base::Result<Statement> Connection::Prepare(std::string_view sql) {
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr) !=
+      SQLITE_OK) {
+    return SqliteError(db_, "prepare");
+  }
+  return Statement(db_, stmt);
+}
+
+int64_t Connection::Changes() const { return sqlite3_changes64(db_); }
+
+base::Result<Transaction> Transaction::Begin(Connection& conn) {
+  SLUICE_RETURN_IF_ERROR(conn.Exec("BEGIN IMMEDIATE"));
+  return Transaction(&conn);
+}
+
+Transaction::~Transaction() {
+  if (conn_ != nullptr) (void)conn_->Exec("ROLLBACK");
+}
+
+base::Status Transaction::Commit() {
+  base::Status s = conn_->Exec("COMMIT");
+  if (s.ok()) conn_ = nullptr;
+  return s;
+}
+
+}  // namespace sluice::store

@@ -1,0 +1,507 @@
+// SQLite implementation of StateStore. One write connection (serialised by a
+// mutex) and one read connection, so browsing never waits for a long commit.
+#include <mutex>
+#include <sstream>
+
+#include "store/sqlite.h"
+#include "store/state_store.h"
+
+namespace sluice::store {
+namespace {
+
+constexpr std::string_view kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS organizations(
+  id TEXT PRIMARY KEY, created_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS sources(
+  org TEXT NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL, type TEXT NOT NULL,
+  created_ms INTEGER NOT NULL, PRIMARY KEY(org, id));
+CREATE TABLE IF NOT EXISTS api_keys(
+  id TEXT PRIMARY KEY, org TEXT NOT NULL, key_hash TEXT NOT NULL UNIQUE,
+  privileges TEXT NOT NULL, created_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS file_containers(
+  file_id TEXT PRIMARY KEY, org TEXT NOT NULL, created_ms INTEGER NOT NULL,
+  expires_ms INTEGER NOT NULL, uploaded_ms INTEGER, size INTEGER NOT NULL DEFAULT 0,
+  sha256 TEXT NOT NULL DEFAULT '', consumed_ms INTEGER);
+CREATE TABLE IF NOT EXISTS journal(
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, org TEXT NOT NULL, source TEXT NOT NULL,
+  kind TEXT NOT NULL, document_id TEXT NOT NULL, ordering_key INTEGER NOT NULL,
+  payload TEXT NOT NULL, received_ms INTEGER NOT NULL, request_id TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0, done_ms INTEGER);
+CREATE INDEX IF NOT EXISTS journal_pending ON journal(seq) WHERE done_ms IS NULL;
+CREATE TABLE IF NOT EXISTS items(
+  org TEXT NOT NULL, source TEXT NOT NULL, uri TEXT NOT NULL, ordering_key INTEGER NOT NULL,
+  state TEXT NOT NULL, title TEXT NOT NULL, file_type TEXT NOT NULL, size INTEGER NOT NULL,
+  indexed_ms INTEGER NOT NULL, reason TEXT NOT NULL, PRIMARY KEY(org, source, uri));
+CREATE INDEX IF NOT EXISTS items_by_time ON items(org, source, indexed_ms);
+CREATE TABLE IF NOT EXISTS item_logs(
+  id INTEGER PRIMARY KEY AUTOINCREMENT, datetime_ms INTEGER NOT NULL, org TEXT NOT NULL,
+  source TEXT NOT NULL, document_id TEXT NOT NULL, operation TEXT NOT NULL, task TEXT NOT NULL,
+  result TEXT NOT NULL, reason TEXT NOT NULL, request_id TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS item_logs_by_doc ON item_logs(org, source, document_id);
+)sql";
+
+std::string JoinPrivileges(const std::vector<std::string>& privileges) {
+  std::string out;
+  for (const auto& p : privileges) {
+    if (!out.empty()) out += ',';
+    out += p;
+  }
+  return out;
+}
+
+std::vector<std::string> SplitPrivileges(const std::string& joined) {
+  std::vector<std::string> out;
+  std::stringstream ss(joined);
+  for (std::string p; std::getline(ss, p, ',');) {
+    if (!p.empty()) out.push_back(p);
+  }
+  return out;
+}
+
+base::Result<OperationKind> ParseKind(const std::string& name) {
+  for (auto k :
+       {OperationKind::kAddOrUpdate, OperationKind::kDelete, OperationKind::kDeleteWithChildren}) {
+    if (OperationKindName(k) == name) return k;
+  }
+  return base::DataLoss("unknown operation kind in journal: " + name);
+}
+
+ItemState ParseState(const std::string& name) {
+  if (name == ItemStateName(ItemState::kFailed)) return ItemState::kFailed;
+  if (name == ItemStateName(ItemState::kDeleted)) return ItemState::kDeleted;
+  return ItemState::kIndexed;
+}
+
+constexpr std::string_view kItemColumns =
+    "org, source, uri, ordering_key, state, title, file_type, size, indexed_ms, reason";
+
+Item ReadItem(const Statement& st) {
+  Item item;
+  item.organization_id = st.Text(0);
+  item.source_id = st.Text(1);
+  item.uri = st.Text(2);
+  item.ordering_id = OrderingIdFromKey(st.Int(3));
+  item.state = ParseState(st.Text(4));
+  item.title = st.Text(5);
+  item.file_type = st.Text(6);
+  item.size = static_cast<uint64_t>(st.Int(7));
+  item.indexed_ms = st.Int(8);
+  item.reason = st.Text(9);
+  return item;
+}
+
+base::Status InsertLogs(Connection& conn, const std::vector<LogEntry>& logs) {
+  if (logs.empty()) return base::Status::Ok();
+  for (const auto& l : logs) {
+    SLUICE_ASSIGN_OR_RETURN(
+        Statement s, conn.Prepare("INSERT INTO item_logs(datetime_ms, org, source, document_id, "
+                                  "operation, task, result, reason, request_id) "
+                                  "VALUES(?,?,?,?,?,?,?,?,?)"));
+    s.Bind(1, l.datetime_ms)
+        .Bind(2, l.organization_id)
+        .Bind(3, l.source_id)
+        .Bind(4, l.document_id)
+        .Bind(5, l.operation)
+        .Bind(6, l.task)
+        .Bind(7, l.result)
+        .Bind(8, l.reason)
+        .Bind(9, l.request_id);
+    SLUICE_RETURN_IF_ERROR(s.Run());
+  }
+  return base::Status::Ok();
+}
+
+class SqliteStateStore final : public StateStore {
+ public:
+  SqliteStateStore(Connection writer, Connection reader)
+      : writer_(std::move(writer)), reader_(std::move(reader)) {}
+
+  base::Status EnsureOrganization(const std::string& id, int64_t now_ms) override {
+    std::lock_guard lock(write_mu_);
+    SLUICE_ASSIGN_OR_RETURN(
+        Statement st,
+        writer_.Prepare("INSERT OR IGNORE INTO organizations(id, created_ms) VALUES(?, ?)"));
+    return st.Bind(1, id).Bind(2, now_ms).Run();
+  }
+
+  base::Result<bool> OrganizationExists(const std::string& id) override {
+    std::lock_guard lock(read_mu_);
+    SLUICE_ASSIGN_OR_RETURN(Statement st,
+                            reader_.Prepare("SELECT 1 FROM organizations WHERE id = ?"));
+    return st.Bind(1, id).Step();
+  }
+
+  base::Status CreateSource(const Source& s) override {
+    std::lock_guard lock(write_mu_);
+    SLUICE_ASSIGN_OR_RETURN(Statement st,
+                            writer_.Prepare("INSERT INTO sources(org, id, name, type, created_ms) "
+                                            "VALUES(?,?,?,?,?) ON CONFLICT DO NOTHING"));
+    SLUICE_RETURN_IF_ERROR(st.Bind(1, s.organization_id)
+                               .Bind(2, s.id)
+                               .Bind(3, s.name)
+                               .Bind(4, s.type)
+                               .Bind(5, s.created_ms)
+                               .Run());
+    if (writer_.Changes() == 0) return base::AlreadyExists("source " + s.id + " already exists");
+    return base::Status::Ok();
+  }
+
+  base::Result<std::optional<Source>> GetSource(const std::string& org,
+                                                const std::string& id) override {
+    std::lock_guard lock(read_mu_);
+    SLUICE_ASSIGN_OR_RETURN(Statement st,
+                            reader_.Prepare("SELECT org, id, name, type, created_ms FROM sources "
+                                            "WHERE org = ? AND id = ?"));
+    st.Bind(1, org).Bind(2, id);
+    SLUICE_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) return std::optional<Source>();
+    return std::optional<Source>(ReadSource(st));
+  }
+
+  base::Result<std::vector<Source>> ListSources(const std::string& org) override {
+    std::lock_guard lock(read_mu_);
+    SLUICE_ASSIGN_OR_RETURN(Statement st,
+                            reader_.Prepare("SELECT org, id, name, type, created_ms FROM sources "
+                                            "WHERE org = ? ORDER BY name"));
+    st.Bind(1, org);
+    std::vector<Source> out;
+    for (;;) {
+      SLUICE_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) return out;
+      out.push_back(ReadSource(st));
+    }
+  }
+
+  base::Status PutApiKey(const ApiKey& k) override {
+    std::lock_guard lock(write_mu_);
+    SLUICE_ASSIGN_OR_RETURN(Statement st,
+                            writer_.Prepare("INSERT INTO api_keys(id, org, key_hash, privileges, "
+                                            "created_ms) VALUES(?,?,?,?,?)"));
+    return st.Bind(1, k.id)
+        .Bind(2, k.organization_id)
+        .Bind(3, k.key_hash)
+        .Bind(4, JoinPrivileges(k.privileges))
+        .Bind(5, k.created_ms)
+        .Run();
+  }
+
+  base::Result<std::optional<ApiKey>> FindApiKeyByHash(const std::string& key_hash) override {
+    std::lock_guard lock(read_mu_);
+    SLUICE_ASSIGN_OR_RETURN(Statement st,
+                            reader_.Prepare("SELECT id, org, key_hash, privileges, created_ms "
+                                            "FROM api_keys WHERE key_hash = ?"));
+    st.Bind(1, key_hash);
+    SLUICE_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) return std::optional<ApiKey>();
+    return std::optional<ApiKey>(
+        ApiKey{st.Text(0), st.Text(1), st.Text(2), SplitPrivileges(st.Text(3)), st.Int(4)});
+  }
+
+  base::Result<uint64_t> CountApiKeys() override {
+    std::lock_guard lock(read_mu_);
+    SLUICE_ASSIGN_OR_RETURN(Statement st, reader_.Prepare("SELECT count(*) FROM api_keys"));
+    SLUICE_RETURN_IF_ERROR(st.Step().status());
+    return static_cast<uint64_t>(st.Int(0));
+  }
+
+  base::Status CreateFileContainer(const FileContainer& c) override {
+    std::lock_guard lock(write_mu_);
+    SLUICE_ASSIGN_OR_RETURN(Statement st,
+                            writer_.Prepare("INSERT INTO file_containers(file_id, org, created_ms, "
+                                            "expires_ms) VALUES(?,?,?,?)"));
+    return st.Bind(1, c.file_id)
+        .Bind(2, c.organization_id)
+        .Bind(3, c.created_ms)
+        .Bind(4, c.expires_ms)
+        .Run();
+  }
+
+  base::Result<std::optional<FileContainer>> GetFileContainer(const std::string& id) override {
+    std::lock_guard lock(read_mu_);
+    SLUICE_ASSIGN_OR_RETURN(
+        Statement st,
+        reader_.Prepare("SELECT file_id, org, created_ms, expires_ms, uploaded_ms, size, sha256, "
+                        "consumed_ms FROM file_containers WHERE file_id = ?"));
+    st.Bind(1, id);
+    SLUICE_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) return std::optional<FileContainer>();
+    FileContainer c;
+    c.file_id = st.Text(0);
+    c.organization_id = st.Text(1);
+    c.created_ms = st.Int(2);
+    c.expires_ms = st.Int(3);
+    if (!st.IsNull(4)) c.uploaded_ms = st.Int(4);
+    c.size = static_cast<uint64_t>(st.Int(5));
+    c.sha256_hex = st.Text(6);
+    if (!st.IsNull(7)) c.consumed_ms = st.Int(7);
+    return std::optional<FileContainer>(std::move(c));
+  }
+
+  base::Status MarkFileUploaded(const std::string& id, int64_t now_ms, uint64_t size,
+                                const std::string& sha256_hex) override {
+    std::lock_guard lock(write_mu_);
+    SLUICE_ASSIGN_OR_RETURN(Statement st,
+                            writer_.Prepare("UPDATE file_containers SET uploaded_ms = ?, size = ?, "
+                                            "sha256 = ? WHERE file_id = ?"));
+    return st.Bind(1, now_ms)
+        .Bind(2, static_cast<int64_t>(size))
+        .Bind(3, sha256_hex)
+        .Bind(4, id)
+        .Run();
+  }
+
+  base::Status AppendOperations(std::vector<Operation>& ops) override {
+    std::lock_guard lock(write_mu_);
+    SLUICE_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(writer_));
+    for (auto& op : ops) {
+      SLUICE_ASSIGN_OR_RETURN(
+          Statement st,
+          writer_.Prepare("INSERT INTO journal(org, source, kind, document_id, ordering_key, "
+                          "payload, received_ms, request_id) VALUES(?,?,?,?,?,?,?,?) "
+                          "RETURNING seq"));
+      st.Bind(1, op.organization_id)
+          .Bind(2, op.source_id)
+          .Bind(3, OperationKindName(op.kind))
+          .Bind(4, op.document_id)
+          .Bind(5, OrderingKey(op.ordering_id))
+          .Bind(6, op.payload)
+          .Bind(7, op.received_ms)
+          .Bind(8, op.request_id);
+      SLUICE_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) return base::Internal("journal insert returned no sequence number");
+      op.seq = st.Int(0);
+      SLUICE_RETURN_IF_ERROR(st.Run());
+    }
+    return txn.Commit();
+  }
+
+  base::Result<std::vector<Operation>> PendingOperations(int64_t after_seq,
+                                                         uint32_t limit) override {
+    std::lock_guard lock(read_mu_);
+    SLUICE_ASSIGN_OR_RETURN(
+        Statement st,
+        reader_.Prepare("SELECT seq, org, source, kind, document_id, ordering_key, payload, "
+                        "received_ms, request_id, attempts FROM journal "
+                        "WHERE done_ms IS NULL AND seq > ? ORDER BY seq LIMIT ?"));
+    st.Bind(1, after_seq).Bind(2, static_cast<int64_t>(limit));
+    std::vector<Operation> out;
+    for (;;) {
+      SLUICE_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) return out;
+      Operation op;
+      op.seq = st.Int(0);
+      op.organization_id = st.Text(1);
+      op.source_id = st.Text(2);
+      SLUICE_ASSIGN_OR_RETURN(op.kind, ParseKind(st.Text(3)));
+      op.document_id = st.Text(4);
+      op.ordering_id = OrderingIdFromKey(st.Int(5));
+      op.payload = st.Text(6);
+      op.received_ms = st.Int(7);
+      op.request_id = st.Text(8);
+      op.attempts = static_cast<int>(st.Int(9));
+      out.push_back(std::move(op));
+    }
+  }
+
+  base::Status RecordAttempt(int64_t seq) override {
+    std::lock_guard lock(write_mu_);
+    SLUICE_ASSIGN_OR_RETURN(
+        Statement st, writer_.Prepare("UPDATE journal SET attempts = attempts + 1 WHERE seq = ?"));
+    return st.Bind(1, seq).Run();
+  }
+
+  base::Result<uint64_t> PendingCount() override {
+    std::lock_guard lock(read_mu_);
+    SLUICE_ASSIGN_OR_RETURN(Statement st,
+                            reader_.Prepare("SELECT count(*) FROM journal WHERE done_ms IS NULL"));
+    SLUICE_RETURN_IF_ERROR(st.Step().status());
+    return static_cast<uint64_t>(st.Int(0));
+  }
+
+  base::Result<std::optional<Item>> GetItem(const std::string& org, const std::string& source,
+                                            const std::string& uri) override {
+    std::lock_guard lock(read_mu_);
+    SLUICE_ASSIGN_OR_RETURN(
+        Statement st, reader_.Prepare("SELECT " + std::string(kItemColumns) +
+                                      " FROM items WHERE org = ? AND source = ? AND uri = ?"));
+    st.Bind(1, org).Bind(2, source).Bind(3, uri);
+    SLUICE_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) return std::optional<Item>();
+    return std::optional<Item>(ReadItem(st));
+  }
+
+  base::Result<std::vector<Item>> ItemsWithPrefix(const std::string& org, const std::string& source,
+                                                  const std::string& uri) override {
+    std::lock_guard lock(read_mu_);
+    // substr() instead of LIKE: item URIs may contain % and _.
+    SLUICE_ASSIGN_OR_RETURN(
+        Statement st,
+        reader_.Prepare("SELECT " + std::string(kItemColumns) +
+                        " FROM items WHERE org = ? AND source = ? AND state != 'DELETED' AND "
+                        "(uri = ?3 OR substr(uri, 1, length(?3) + 1) = ?3 || '/')"));
+    st.Bind(1, org).Bind(2, source).Bind(3, uri);
+    return CollectItems(st);
+  }
+
+  base::Result<std::vector<Item>> ListItems(const std::string& org, const std::string& source,
+                                            uint32_t offset, uint32_t limit) override {
+    std::lock_guard lock(read_mu_);
+    SLUICE_ASSIGN_OR_RETURN(
+        Statement st, reader_.Prepare("SELECT " + std::string(kItemColumns) +
+                                      " FROM items WHERE org = ? AND source = ? AND state != "
+                                      "'DELETED' ORDER BY indexed_ms DESC, uri LIMIT ? OFFSET ?"));
+    st.Bind(1, org)
+        .Bind(2, source)
+        .Bind(3, static_cast<int64_t>(limit))
+        .Bind(4, static_cast<int64_t>(offset));
+    return CollectItems(st);
+  }
+
+  base::Result<ItemCounts> CountItems(const std::string& org, const std::string& source) override {
+    std::lock_guard lock(read_mu_);
+    SLUICE_ASSIGN_OR_RETURN(Statement st,
+                            reader_.Prepare("SELECT state, count(*) FROM items WHERE org = ? AND "
+                                            "source = ? GROUP BY state"));
+    st.Bind(1, org).Bind(2, source);
+    ItemCounts counts;
+    for (;;) {
+      SLUICE_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) return counts;
+      ItemState state = ParseState(st.Text(0));
+      auto n = static_cast<uint64_t>(st.Int(1));
+      if (state == ItemState::kIndexed) counts.indexed = n;
+      if (state == ItemState::kFailed) counts.failed = n;
+    }
+  }
+
+  base::Status CommitApplied(const AppliedBatch& batch, int64_t now_ms) override {
+    std::lock_guard lock(write_mu_);
+    SLUICE_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(writer_));
+    for (const Item& item : batch.items) SLUICE_RETURN_IF_ERROR(UpsertItem(item));
+    SLUICE_RETURN_IF_ERROR(InsertLogs(writer_, batch.logs));
+    for (int64_t seq : batch.completed_seqs) {
+      SLUICE_ASSIGN_OR_RETURN(Statement st,
+                              writer_.Prepare("UPDATE journal SET done_ms = ? WHERE seq = ?"));
+      SLUICE_RETURN_IF_ERROR(st.Bind(1, now_ms).Bind(2, seq).Run());
+    }
+    for (const auto& id : batch.consumed_file_ids) {
+      SLUICE_ASSIGN_OR_RETURN(
+          Statement st,
+          writer_.Prepare("UPDATE file_containers SET consumed_ms = ? WHERE file_id = ?"));
+      SLUICE_RETURN_IF_ERROR(st.Bind(1, now_ms).Bind(2, id).Run());
+    }
+    return txn.Commit();
+  }
+
+  base::Status AppendLogs(const std::vector<LogEntry>& logs) override {
+    std::lock_guard lock(write_mu_);
+    SLUICE_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(writer_));
+    SLUICE_RETURN_IF_ERROR(InsertLogs(writer_, logs));
+    return txn.Commit();
+  }
+
+  base::Result<std::vector<LogEntry>> QueryLogs(const LogQuery& q) override {
+    std::lock_guard lock(read_mu_);
+    SLUICE_ASSIGN_OR_RETURN(
+        Statement st,
+        reader_.Prepare("SELECT id, datetime_ms, org, source, document_id, operation, task, "
+                        "result, reason, request_id FROM item_logs WHERE org = ?1 "
+                        "AND (?2 IS NULL OR source = ?2) AND (?3 IS NULL OR document_id = ?3) "
+                        "ORDER BY id DESC LIMIT ?4 OFFSET ?5"));
+    st.Bind(1, q.organization_id)
+        .BindOptional(2, q.source_id)
+        .BindOptional(3, q.document_id)
+        .Bind(4, static_cast<int64_t>(q.limit))
+        .Bind(5, static_cast<int64_t>(q.offset));
+    std::vector<LogEntry> out;
+    for (;;) {
+      SLUICE_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) return out;
+      out.push_back(LogEntry{st.Int(0), st.Int(1), st.Text(2), st.Text(3), st.Text(4), st.Text(5),
+                             st.Text(6), st.Text(7), st.Text(8), st.Text(9)});
+    }
+  }
+
+ private:
+  static Source ReadSource(const Statement& st) {
+    return Source{st.Text(0), st.Text(1), st.Text(2), st.Text(3), st.Int(4)};
+  }
+
+  static base::Result<std::vector<Item>> CollectItems(Statement& st) {
+    std::vector<Item> out;
+    for (;;) {
+      SLUICE_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) return out;
+      out.push_back(ReadItem(st));
+    }
+  }
+
+  base::Status UpsertItem(const Item& item) {
+    SLUICE_ASSIGN_OR_RETURN(
+        Statement st,
+        writer_.Prepare("INSERT INTO items(" + std::string(kItemColumns) +
+                        ") VALUES(?,?,?,?,?,?,?,?,?,?) ON CONFLICT(org, source, uri) DO UPDATE "
+                        "SET ordering_key = excluded.ordering_key, state = excluded.state, "
+                        "title = excluded.title, file_type = excluded.file_type, "
+                        "size = excluded.size, indexed_ms = excluded.indexed_ms, "
+                        "reason = excluded.reason"));
+    return st.Bind(1, item.organization_id)
+        .Bind(2, item.source_id)
+        .Bind(3, item.uri)
+        .Bind(4, OrderingKey(item.ordering_id))
+        .Bind(5, ItemStateName(item.state))
+        .Bind(6, item.title)
+        .Bind(7, item.file_type)
+        .Bind(8, static_cast<int64_t>(item.size))
+        .Bind(9, item.indexed_ms)
+        .Bind(10, item.reason)
+        .Run();
+  }
+
+  std::mutex write_mu_;
+  Connection writer_;
+  std::mutex read_mu_;
+  Connection reader_;
+};
+
+}  // namespace
+
+std::string_view OperationKindName(OperationKind kind) {
+  switch (kind) {
+    case OperationKind::kAddOrUpdate:
+      return "ADD_OR_UPDATE";
+    case OperationKind::kDelete:
+      return "DELETE";
+    case OperationKind::kDeleteWithChildren:
+      return "DELETE_WITH_CHILDREN";
+  }
+  return "UNKNOWN";
+}
+
+std::string_view ItemStateName(ItemState state) {
+  switch (state) {
+    case ItemState::kIndexed:
+      return "INDEXED";
+    case ItemState::kFailed:
+      return "FAILED";
+    case ItemState::kDeleted:
+      return "DELETED";
+  }
+  return "UNKNOWN";
+}
+
+int64_t OrderingKey(uint64_t ordering_id) {
+  return static_cast<int64_t>(ordering_id ^ (uint64_t{1} << 63));
+}
+
+uint64_t OrderingIdFromKey(int64_t key) { return static_cast<uint64_t>(key) ^ (uint64_t{1} << 63); }
+
+base::Result<std::unique_ptr<StateStore>> OpenSqliteStateStore(const std::filesystem::path& file) {
+  SLUICE_ASSIGN_OR_RETURN(Connection writer, Connection::Open(file));
+  SLUICE_RETURN_IF_ERROR(writer.Exec(kSchema).WithContext("create schema in " + file.string()));
+  SLUICE_ASSIGN_OR_RETURN(Connection reader, Connection::Open(file));
+  return std::unique_ptr<StateStore>(
+      std::make_unique<SqliteStateStore>(std::move(writer), std::move(reader)));
+}
+
+}  // namespace sluice::store

@@ -1,0 +1,164 @@
+// The state store: organizations, sources, API keys, file containers, the
+// operation journal, the item table and the item log. This is the seam between
+// the embedded default (SQLite) and a shared database for scale-out.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+
+namespace sluice::store {
+
+struct Source {
+  std::string organization_id;
+  std::string id;
+  std::string name;
+  std::string type = "PUSH";
+  int64_t created_ms = 0;
+};
+
+struct ApiKey {
+  std::string id;
+  std::string organization_id;
+  std::string key_hash;                 // SHA-256 hex; the key itself is never stored
+  std::vector<std::string> privileges;  // e.g. "push", "search", "admin"
+  int64_t created_ms = 0;
+};
+
+struct FileContainer {
+  std::string file_id;
+  std::string organization_id;
+  int64_t created_ms = 0;
+  int64_t expires_ms = 0;
+  std::optional<int64_t> uploaded_ms;
+  uint64_t size = 0;
+  std::string sha256_hex;
+  std::optional<int64_t> consumed_ms;
+};
+
+enum class OperationKind { kAddOrUpdate, kDelete, kDeleteWithChildren };
+std::string_view OperationKindName(OperationKind kind);
+
+// One accepted Push API call, journaled before it is acknowledged.
+struct Operation {
+  int64_t seq = 0;  // assigned by the journal
+  std::string organization_id;
+  std::string source_id;
+  OperationKind kind = OperationKind::kAddOrUpdate;
+  std::string document_id;
+  uint64_t ordering_id = 0;
+  std::string payload;  // the item's JSON body, canonicalised
+  int64_t received_ms = 0;
+  std::string request_id;
+  int attempts = 0;
+};
+
+enum class ItemState { kIndexed, kFailed, kDeleted };
+std::string_view ItemStateName(ItemState state);
+
+struct Item {
+  std::string organization_id;
+  std::string source_id;
+  std::string uri;
+  uint64_t ordering_id = 0;
+  ItemState state = ItemState::kIndexed;
+  std::string title;
+  std::string file_type;
+  uint64_t size = 0;
+  int64_t indexed_ms = 0;
+  std::string reason;  // why it failed; empty otherwise
+};
+
+struct LogEntry {
+  int64_t id = 0;
+  int64_t datetime_ms = 0;
+  std::string organization_id;
+  std::string source_id;
+  std::string document_id;
+  std::string operation;  // ADD, ADD_BY_REFERENCE, DELETE, DELETE_AND_CHILDREN, ...
+  std::string task;       // CONSUMING, PROCESSING, INDEXING, ...
+  std::string result;     // COMPLETED, WARNING, SKIPPED, REJECTED, ERROR
+  std::string reason;
+  std::string request_id;
+};
+
+struct LogQuery {
+  std::string organization_id;
+  std::optional<std::string> source_id;
+  std::optional<std::string> document_id;
+  uint32_t offset = 0;
+  uint32_t limit = 100;
+};
+
+struct ItemCounts {
+  uint64_t indexed = 0;
+  uint64_t failed = 0;
+};
+
+// What the pipeline writes, atomically, after it applied a batch to the index.
+struct AppliedBatch {
+  std::vector<int64_t> completed_seqs;
+  std::vector<Item> items;  // upserted (deleted items become tombstones)
+  std::vector<LogEntry> logs;
+  std::vector<std::string> consumed_file_ids;
+};
+
+class StateStore {
+ public:
+  virtual ~StateStore() = default;
+
+  // Catalog.
+  virtual base::Status EnsureOrganization(const std::string& id, int64_t now_ms) = 0;
+  virtual base::Result<bool> OrganizationExists(const std::string& id) = 0;
+  virtual base::Status CreateSource(const Source& source) = 0;
+  virtual base::Result<std::optional<Source>> GetSource(const std::string& org,
+                                                        const std::string& id) = 0;
+  virtual base::Result<std::vector<Source>> ListSources(const std::string& org) = 0;
+  virtual base::Status PutApiKey(const ApiKey& key) = 0;
+  virtual base::Result<std::optional<ApiKey>> FindApiKeyByHash(const std::string& key_hash) = 0;
+  virtual base::Result<uint64_t> CountApiKeys() = 0;
+
+  // File containers.
+  virtual base::Status CreateFileContainer(const FileContainer& container) = 0;
+  virtual base::Result<std::optional<FileContainer>> GetFileContainer(const std::string& id) = 0;
+  virtual base::Status MarkFileUploaded(const std::string& id, int64_t now_ms, uint64_t size,
+                                        const std::string& sha256_hex) = 0;
+
+  // Journal: durable when Append returns.
+  virtual base::Status AppendOperations(std::vector<Operation>& ops) = 0;
+  virtual base::Result<std::vector<Operation>> PendingOperations(int64_t after_seq,
+                                                                 uint32_t limit) = 0;
+  virtual base::Status RecordAttempt(int64_t seq) = 0;
+  virtual base::Result<uint64_t> PendingCount() = 0;
+
+  // Items and logs.
+  virtual base::Result<std::optional<Item>> GetItem(const std::string& org,
+                                                    const std::string& source,
+                                                    const std::string& uri) = 0;
+  // Items whose uri is `uri` or starts with `uri + "/"`, not yet deleted.
+  virtual base::Result<std::vector<Item>> ItemsWithPrefix(const std::string& org,
+                                                          const std::string& source,
+                                                          const std::string& uri) = 0;
+  virtual base::Result<std::vector<Item>> ListItems(const std::string& org,
+                                                    const std::string& source, uint32_t offset,
+                                                    uint32_t limit) = 0;
+  virtual base::Result<ItemCounts> CountItems(const std::string& org,
+                                              const std::string& source) = 0;
+  virtual base::Status CommitApplied(const AppliedBatch& batch, int64_t now_ms) = 0;
+  virtual base::Status AppendLogs(const std::vector<LogEntry>& logs) = 0;
+  virtual base::Result<std::vector<LogEntry>> QueryLogs(const LogQuery& query) = 0;
+};
+
+// The embedded default: one SQLite file in WAL mode with synchronous=FULL.
+base::Result<std::unique_ptr<StateStore>> OpenSqliteStateStore(const std::filesystem::path& file);
+
+// uint64 orderingIds stored in a signed 64-bit column keep their order this way.
+int64_t OrderingKey(uint64_t ordering_id);
+uint64_t OrderingIdFromKey(int64_t key);
+
+}  // namespace sluice::store
