@@ -1,0 +1,48 @@
+// Maps method + path pattern to a handler. Patterns are literal segments and
+// {name} captures: "/push/v1/organizations/{org}/files".
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "http/message.h"
+
+namespace sluice::http {
+
+// Runs on a handler thread: may block on disk or on the journal.
+using Handler = std::function<Response(Request&)>;
+// Sees the request before its body (body empty): answers at once, or returns a
+// sink that receives the body as it arrives.
+using StreamingHandler = std::function<std::variant<Response, std::unique_ptr<BodySink>>(Request&)>;
+
+class Router {
+ public:
+  // method "*" matches any method.
+  void Add(std::string method, std::string_view pattern, Handler handler);
+  void AddStreaming(std::string method, std::string_view pattern, StreamingHandler handler);
+  // Answers requests no route matches.
+  void SetNotFound(Handler handler) { not_found_ = std::move(handler); }
+
+  struct Match {
+    const Handler* handler = nullptr;
+    const StreamingHandler* streaming = nullptr;
+  };
+  // Fills request.path_params. Never fails: unmatched requests get the not-found handler.
+  Match Find(Request& request) const;
+
+ private:
+  struct Route {
+    std::string method;
+    std::vector<std::string> segments;
+    Handler handler;
+    StreamingHandler streaming;
+  };
+  std::vector<Route> routes_;
+  Handler not_found_;
+};
+
+}  // namespace sluice::http

@@ -1,0 +1,367 @@
+#include "http/server.h"
+
+#include <strings.h>
+
+#include <array>
+#include <atomic>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "base/random.h"
+
+namespace sluice::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+constexpr size_t kStreamChunkBytes = 256 * 1024;
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && ::strncasecmp(a.data(), b.data(), a.size()) == 0;
+}
+
+std::string NewRequestId() {
+  std::array<std::byte, 8> b{};
+  base::RandomBytes(b);
+  return base::HexEncode(b);
+}
+
+// Request smuggling guard: Beast 1.81 accepts some framings that proxies read
+// differently, so anything ambiguous is refused before the body is touched.
+std::optional<std::string> FramingProblem(const bhttp::request_parser<bhttp::empty_body>& p) {
+  const auto& h = p.get();
+  auto te = h.find(bhttp::field::transfer_encoding);
+  if (te == h.end()) return std::nullopt;
+  if (h.find(bhttp::field::content_length) != h.end()) {
+    return "both Transfer-Encoding and Content-Length are present";
+  }
+  if (h.version() < 11) return "Transfer-Encoding is not allowed on HTTP/1.0";
+  if (!EqualsIgnoreCase(te->value(), "chunked")) {
+    return "unsupported Transfer-Encoding '" + std::string(te->value()) + "'";
+  }
+  if (h.count(bhttp::field::transfer_encoding) > 1) {
+    return "more than one Transfer-Encoding header";
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+struct Server::Impl {
+  Impl(const Router& r, ServerOptions o)
+      : router(r), options(std::move(o)), acceptor(ioc), pool(options.handler_threads) {}
+
+  const Router& router;
+  ServerOptions options;
+  asio::io_context ioc;
+  tcp::acceptor acceptor;
+  asio::thread_pool pool;
+  std::vector<std::thread> io_threads;
+  std::atomic<bool> stopped{false};
+
+  Response Error(int status, std::string_view message) const {
+    if (options.error_response) return options.error_response(status, message);
+    return Response::Json(status, std::string(message));
+  }
+
+  void Accept();
+};
+
+namespace {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, Server::Impl& server) : stream_(std::move(socket)), server_(server) {}
+
+  void Start() {
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->ReadHeader(); });
+  }
+
+ private:
+  void ReadHeader() {
+    header_parser_.emplace();
+    header_parser_->header_limit(server_.options.max_header_bytes);
+    header_parser_->body_limit(std::numeric_limits<uint64_t>::max());
+    stream_.expires_after(server_.options.idle_timeout);
+    bhttp::async_read_header(
+        stream_, buffer_, *header_parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
+  }
+
+  void OnHeader(beast::error_code ec) {
+    if (ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
+        ec == beast::error::timeout || ec == asio::error::operation_aborted ||
+        ec == asio::error::connection_reset) {
+      return Close();
+    }
+    if (ec == bhttp::error::header_limit) {
+      return WriteAndClose(server_.Error(431, "request headers are larger than " +
+                                                  std::to_string(server_.options.max_header_bytes) +
+                                                  " bytes"));
+    }
+    if (ec) return WriteAndClose(server_.Error(400, "malformed HTTP request: " + ec.message()));
+    if (auto problem = FramingProblem(*header_parser_)) {
+      return WriteAndClose(server_.Error(400, *problem));
+    }
+    BuildRequest();
+    Router::Match match = server_.router.Find(request_);
+    if (match.streaming != nullptr) return StartStreaming(*match.streaming);
+    ReadWholeBody(*match.handler);
+  }
+
+  void BuildRequest() {
+    const auto& h = header_parser_->get();
+    request_ = Request{};
+    request_.method = std::string(h.method_string());
+    request_.target = std::string(h.target());
+    std::string_view target = request_.target;
+    size_t q = target.find('?');
+    auto path = PercentDecode(target.substr(0, q), false);
+    request_.path = path.ok() ? *path : std::string(target.substr(0, q));
+    if (q != std::string_view::npos) request_.query = std::string(target.substr(q + 1));
+    for (const auto& field : h) {
+      request_.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    }
+    beast::error_code ec;
+    auto endpoint = stream_.socket().remote_endpoint(ec);
+    if (!ec) request_.remote_address = endpoint.address().to_string();
+    request_.request_id = NewRequestId();
+    keep_alive_ = h.keep_alive();
+    expects_continue_ = EqualsIgnoreCase(h[bhttp::field::expect], "100-continue");
+  }
+
+  bool HasBody() const {
+    return header_parser_->content_length().value_or(0) > 0 || header_parser_->chunked();
+  }
+
+  // Answers "100 Continue" when the client waits for it, then runs `next`.
+  template <typename Next>
+  void ContinueThen(Next next) {
+    if (!expects_continue_) return next();
+    auto res = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, 11);
+    bhttp::async_write(stream_, *res,
+                       [self = shared_from_this(), res, next](beast::error_code ec, size_t) {
+                         if (ec) return self->Close();
+                         next();
+                       });
+  }
+
+  void ReadWholeBody(const Handler& handler) {
+    uint64_t limit = server_.options.max_body_bytes;
+    if (header_parser_->content_length().value_or(0) > limit) {
+      return WriteAndClose(server_.Error(
+          413, "request body of " + std::to_string(*header_parser_->content_length()) +
+                   " bytes exceeds the limit of " + std::to_string(limit) + " bytes"));
+    }
+    body_parser_.emplace(std::move(*header_parser_));
+    body_parser_->body_limit(limit);
+    ContinueThen([self = shared_from_this(), &handler] {
+      self->stream_.expires_after(self->server_.options.idle_timeout);
+      bhttp::async_read(
+          self->stream_, self->buffer_, *self->body_parser_,
+          [self, &handler](beast::error_code ec, size_t) { self->OnBody(ec, handler); });
+    });
+  }
+
+  void OnBody(beast::error_code ec, const Handler& handler) {
+    if (ec == bhttp::error::body_limit) {
+      return WriteAndClose(server_.Error(413, "request body exceeds the limit of " +
+                                                  std::to_string(server_.options.max_body_bytes) +
+                                                  " bytes"));
+    }
+    if (ec) return Close();
+    request_.body = std::move(body_parser_->get().body());
+    asio::post(server_.pool, [self = shared_from_this(), &handler] {
+      Response res = self->RunHandler(handler);
+      asio::post(self->stream_.get_executor(),
+                 [self, res = std::move(res)]() mutable { self->Write(std::move(res)); });
+    });
+  }
+
+  Response RunHandler(const Handler& handler) {
+    // The adapter boundary: nothing thrown below may reach Asio's threads.
+    try {
+      return handler(request_);
+    } catch (const std::exception& e) {
+      return server_.Error(500, std::string("internal error: ") + e.what());
+    }
+  }
+
+  void StartStreaming(const StreamingHandler& handler) {
+    std::variant<Response, std::unique_ptr<BodySink>> first;
+    try {
+      first = handler(request_);
+    } catch (const std::exception& e) {
+      first = server_.Error(500, std::string("internal error: ") + e.what());
+    }
+    if (auto* res = std::get_if<Response>(&first)) {
+      // The body was not read, so the connection cannot be reused.
+      if (HasBody()) return WriteAndClose(std::move(*res));
+      return Write(std::move(*res));
+    }
+    sink_ = std::move(std::get<std::unique_ptr<BodySink>>(first));
+    stream_parser_.emplace(std::move(*header_parser_));
+    stream_parser_->body_limit(std::numeric_limits<uint64_t>::max());
+    chunk_.resize(kStreamChunkBytes);
+    ContinueThen([self = shared_from_this()] { self->ReadChunk(); });
+  }
+
+  void ReadChunk() {
+    if (stream_parser_->is_done()) return FinishStreaming();
+    auto& body = stream_parser_->get().body();
+    body.data = chunk_.data();
+    body.size = chunk_.size();
+    stream_.expires_after(server_.options.idle_timeout);
+    bhttp::async_read(
+        stream_, buffer_, *stream_parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnChunk(ec); });
+  }
+
+  void OnChunk(beast::error_code ec) {
+    if (ec == bhttp::error::need_buffer) ec = {};
+    if (ec) {
+      Response res = sink_->Fail(base::IoError("upload interrupted: " + ec.message()));
+      sink_.reset();
+      return WriteAndClose(std::move(res));
+    }
+    size_t n = chunk_.size() - stream_parser_->get().body().size;
+    if (n > 0) {
+      base::Status s = sink_->Write(std::string_view(chunk_.data(), n));
+      if (!s.ok()) {
+        Response res = sink_->Fail(s);
+        sink_.reset();
+        return WriteAndClose(std::move(res));
+      }
+    }
+    ReadChunk();
+  }
+
+  void FinishStreaming() {
+    asio::post(server_.pool, [self = shared_from_this()] {
+      Response res;
+      try {
+        res = self->sink_->Finish();
+      } catch (const std::exception& e) {
+        res = self->server_.Error(500, std::string("internal error: ") + e.what());
+      }
+      asio::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable {
+        self->sink_.reset();
+        self->Write(std::move(res));
+      });
+    });
+  }
+
+  void WriteAndClose(Response res) {
+    res.close_connection = true;
+    Write(std::move(res));
+  }
+
+  void Write(Response res) {
+    auto out = std::make_shared<bhttp::response<bhttp::string_body>>();
+    out->version(11);
+    out->result(static_cast<unsigned>(res.status));
+    out->set(bhttp::field::server, "Sluice");
+    if (!res.body.empty() || res.status != 204) {
+      out->set(bhttp::field::content_type, res.content_type);
+    }
+    out->set("x-request-id", request_.request_id);
+    out->set("x-content-type-options", "nosniff");
+    for (const auto& [k, v] : res.headers) out->set(k, v);
+    out->body() = std::move(res.body);
+    bool close = res.close_connection || !keep_alive_;
+    out->keep_alive(!close);
+    out->prepare_payload();
+    stream_.expires_after(server_.options.idle_timeout);
+    bhttp::async_write(stream_, *out,
+                       [self = shared_from_this(), out, close](beast::error_code ec, size_t) {
+                         if (ec || close) return self->Close();
+                         self->ReadHeader();
+                       });
+  }
+
+  void Close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.close();
+  }
+
+  beast::tcp_stream stream_;
+  Server::Impl& server_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::empty_body>> header_parser_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> body_parser_;
+  std::optional<bhttp::request_parser<bhttp::buffer_body>> stream_parser_;
+  std::unique_ptr<BodySink> sink_;
+  std::vector<char> chunk_;
+  Request request_;
+  bool keep_alive_ = true;
+  bool expects_continue_ = false;
+};
+
+}  // namespace
+
+void Server::Impl::Accept() {
+  acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+    if (stopped) return;
+    if (!ec) std::make_shared<Session>(std::move(socket), *this)->Start();
+    Accept();
+  });
+}
+
+Server::Server(const Router& router, ServerOptions options)
+    : impl_(std::make_unique<Impl>(router, std::move(options))) {}
+
+Server::~Server() { Stop(); }
+
+base::Status Server::Start() {
+  beast::error_code ec;
+  auto address = asio::ip::make_address(impl_->options.host, ec);
+  if (ec) return base::InvalidArgument("bad listen address '" + impl_->options.host + "'");
+  tcp::endpoint endpoint(address, impl_->options.port);
+  auto& acceptor = impl_->acceptor;
+  if (acceptor.open(endpoint.protocol(), ec); ec) {
+    return base::IoError("open socket: " + ec.message());
+  }
+  if (acceptor.set_option(asio::socket_base::reuse_address(true), ec); ec) {
+    return base::IoError("set SO_REUSEADDR: " + ec.message());
+  }
+  if (acceptor.bind(endpoint, ec); ec) {
+    return base::IoError("bind " + impl_->options.host + ":" + std::to_string(impl_->options.port) +
+                         ": " + ec.message());
+  }
+  if (acceptor.listen(asio::socket_base::max_listen_connections, ec); ec) {
+    return base::IoError("listen: " + ec.message());
+  }
+  impl_->Accept();
+  for (int i = 0; i < std::max(1, impl_->options.io_threads); ++i) {
+    impl_->io_threads.emplace_back([this] { impl_->ioc.run(); });
+  }
+  return base::Status::Ok();
+}
+
+uint16_t Server::port() const {
+  beast::error_code ec;
+  auto endpoint = impl_->acceptor.local_endpoint(ec);
+  return ec ? 0 : endpoint.port();
+}
+
+void Server::Stop() {
+  if (impl_->stopped.exchange(true)) return;
+  asio::post(impl_->ioc, [this] {
+    beast::error_code ec;
+    impl_->acceptor.close(ec);
+  });
+  impl_->pool.join();
+  impl_->ioc.stop();
+  for (auto& t : impl_->io_threads) t.join();
+}
+
+}  // namespace sluice::http

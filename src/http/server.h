@@ -1,0 +1,48 @@
+// The HTTP/1.1 server: Boost.Beast on Asio. Network threads only parse and
+// write; handlers run on a separate pool because they may block on fsync.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "base/status.h"
+#include "http/router.h"
+
+namespace sluice::http {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;  // 0: any free port (tests)
+  int io_threads = 1;
+  int handler_threads = 16;
+  uint64_t max_body_bytes = 6 * 1024 * 1024;  // non-streamed requests
+  uint32_t max_header_bytes = 16 * 1024;
+  std::chrono::seconds idle_timeout{120};
+  // Builds the error body for failures the server detects itself (400, 413, 431, 500).
+  std::function<Response(int status, std::string_view message)> error_response;
+};
+
+class Server {
+ public:
+  Server(const Router& router, ServerOptions options);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds, listens and starts the threads.
+  base::Status Start();
+  // The bound port (useful with port 0).
+  uint16_t port() const;
+  // Stops accepting, finishes in-flight handlers, joins every thread.
+  void Stop();
+
+  struct Impl;  // opaque: keeps Beast out of this header
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sluice::http
