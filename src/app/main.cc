@@ -1,0 +1,86 @@
+// `sluice`: one binary, several subcommands. Only `serve` for now.
+#include <signal.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include <CLI/CLI.hpp>
+
+#include "app/server.h"
+
+namespace {
+
+int Serve(const sluice::app::ServeConfig& config) {
+  // Block the stop signals before any thread starts, so all threads inherit
+  // the mask and sigwait below receives them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  auto server = sluice::app::Server::Open(config);
+  if (!server.ok()) {
+    std::fprintf(stderr, "sluice: %s\n", server.status().ToString().c_str());
+    return 1;
+  }
+  if (auto s = (*server)->Start(); !s.ok()) {
+    std::fprintf(stderr, "sluice: %s\n", s.ToString().c_str());
+    return 1;
+  }
+  const auto& boot = (*server)->bootstrap();
+  std::string host = config.listen.substr(0, config.listen.rfind(':'));
+  std::string base = "http://" + host + ":" + std::to_string((*server)->port());
+  std::printf("Sluice listening on %s\n", base.c_str());
+  std::printf("  organization:    %s\n", boot.organization_id.c_str());
+  std::printf("  source:          %s\n", boot.source_id.c_str());
+  if (boot.new_api_key) {
+    std::printf("  API key:         %s  (shown once; stored hashed)\n", boot.new_api_key->c_str());
+  } else if (boot.api_key_from_env) {
+    std::printf("  API key:         from SLUICE_API_KEY\n");
+  } else {
+    std::printf("  API key:         already created earlier (stored hashed)\n");
+  }
+  std::printf("  Push API:        %s/push/v1/organizations/%s/sources/%s/documents\n", base.c_str(),
+              boot.organization_id.c_str(), boot.source_id.c_str());
+  std::printf("  File containers: %s/push/v1/organizations/%s/files\n", base.c_str(),
+              boot.organization_id.c_str());
+  std::printf("  Search API:      %s/rest/search/v2\n", base.c_str());
+  std::printf("  Content Browser: %s/\n", base.c_str());
+  std::fflush(stdout);
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  std::printf("sluice: stopping\n");
+  std::fflush(stdout);
+  (*server)->Stop();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Sluice: a self-hosted, Coveo Push API compatible ingestion and search server"};
+  app.require_subcommand(1);
+  sluice::app::ServeConfig config;
+  if (const char* key = std::getenv("SLUICE_API_KEY"); key != nullptr && *key != '\0') {
+    config.api_key = key;
+  }
+  CLI::App* serve = app.add_subcommand("serve", "Run the server");
+  serve->add_option("--data-dir", config.data_dir, "Data directory")->capture_default_str();
+  serve->add_option("--listen", config.listen, "HOST:PORT to listen on (port 0: any free port)")
+      ->capture_default_str();
+  serve->add_option("--public-url", config.public_url,
+                    "Base URL clients reach this server at; signed into upload URIs "
+                    "(default: http://<listen>)");
+  serve->add_option("--workers", config.workers, "Processing threads")->capture_default_str();
+  serve->add_option("--max-container-bytes", config.max_container_bytes,
+                    "Largest file container upload")
+      ->capture_default_str();
+  serve->add_option("--max-request-bytes", config.max_request_bytes,
+                    "Largest JSON request body (413 above)")
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  if (serve->parsed()) return Serve(config);
+  return 0;
+}

@@ -1,0 +1,49 @@
+// The composition root: builds every component of `sluice serve` from its
+// configuration and wires them together. Nothing else creates components.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "base/status.h"
+
+namespace sluice::app {
+
+struct ServeConfig {
+  std::filesystem::path data_dir = "./data";
+  std::string listen = "127.0.0.1:8080";  // port 0 picks a free one
+  std::string public_url;                 // default: http://<listen>
+  std::optional<std::string> api_key;     // the first key; from SLUICE_API_KEY
+  int workers = 2;
+  uint64_t max_container_bytes = 256ull * 1024 * 1024;
+  uint64_t max_request_bytes = 6ull * 1024 * 1024;
+};
+
+// What a fresh data directory was given, to show the user once.
+struct BootstrapInfo {
+  std::string organization_id;
+  std::string source_id;
+  std::optional<std::string> new_api_key;  // set only when generated now
+  bool api_key_from_env = false;
+};
+
+class Server {
+ public:
+  static base::Result<std::unique_ptr<Server>> Open(const ServeConfig& config);
+  ~Server();
+
+  base::Status Start();
+  uint16_t port() const;
+  const BootstrapInfo& bootstrap() const;
+  void Stop();
+
+  struct Parts;  // opaque
+
+ private:
+  explicit Server(std::unique_ptr<Parts> parts);
+  std::unique_ptr<Parts> parts_;
+};
+
+}  // namespace sluice::app

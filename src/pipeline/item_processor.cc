@@ -1,0 +1,131 @@
+#include "pipeline/item_processor.h"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include "codec/base64.h"
+#include "codec/compression.h"
+#include "codec/decompressor.h"
+#include "extract/extractor.h"
+
+namespace sluice::pipeline {
+namespace {
+
+namespace json = boost::json;
+
+constexpr size_t kReadChunkBytes = 256 * 1024;
+constexpr std::string_view kReserved[] = {
+    "compressedbinarydata", "compressedbinarydatafileid", "compressiontype", "data",
+    "documentid",           "fileextension",              "orderingid",      "permissions"};
+
+std::string ValueText(const json::value& v) {
+  if (v.is_string()) return std::string(v.as_string());
+  if (v.is_null()) return "";
+  return json::serialize(v);
+}
+
+std::string StringField(const json::object& o, std::string_view key) {
+  auto it = o.find(key);
+  return it != o.end() && it->value().is_string() ? std::string(it->value().as_string()) : "";
+}
+
+index::Metadata CollectMetadata(const json::object& o) {
+  index::Metadata out;
+  for (const auto& [key, value] : o) {
+    if (std::find(std::begin(kReserved), std::end(kReserved), key) != std::end(kReserved)) {
+      continue;
+    }
+    std::vector<std::string> values;
+    if (value.is_array()) {
+      for (const auto& v : value.as_array()) values.push_back(ValueText(v));
+    } else {
+      values.push_back(ValueText(value));
+    }
+    out.emplace_back(std::string(key), std::move(values));
+  }
+  return out;
+}
+
+// Pulls the container's bytes through the decompressor into the extractor.
+base::Status FeedFromContainer(blob::BlobStore& blobs, const std::string& file_id,
+                               codec::Decompressor& decompressor) {
+  auto reader = blobs.Open("containers/" + file_id);
+  if (!reader.ok()) {
+    if (reader.status().code() == base::StatusCode::kNotFound) {
+      return base::NotFound("the content of file container '" + file_id + "' is gone");
+    }
+    return reader.status();
+  }
+  std::string buf(kReadChunkBytes, '\0');
+  for (;;) {
+    SLUICE_ASSIGN_OR_RETURN(size_t n, (*reader)->Read(buf.data(), buf.size()));
+    if (n == 0) return decompressor.Finish();
+    SLUICE_RETURN_IF_ERROR(decompressor.Write(std::string_view(buf.data(), n)));
+  }
+}
+
+}  // namespace
+
+base::Result<ProcessedItem> ProcessAdd(const store::Operation& op, const std::string& source_name,
+                                       blob::BlobStore& blobs, const ProcessingLimits& limits,
+                                       int64_t now_ms) {
+  json::error_code ec;
+  json::value parsed = json::parse(op.payload, ec);
+  if (ec || !parsed.is_object()) return base::DataLoss("journaled body is not a JSON object");
+  const json::object& body = parsed.as_object();
+
+  ProcessedItem out;
+  std::string file_id = StringField(body, "compressedbinarydatafileid");
+  bool has_binary = !file_id.empty() || body.contains("compressedbinarydata");
+  bool has_data = body.contains("data");
+  std::string extension = StringField(body, "fileextension");
+  if (extension.empty() && has_data && !has_binary) extension = ".txt";
+  out.operation = file_id.empty() ? "ADD" : "ADD_BY_REFERENCE";
+  if (!file_id.empty()) out.file_id = file_id;
+
+  index::IndexDocument& doc = out.document;
+  if (has_binary || has_data) {
+    SLUICE_ASSIGN_OR_RETURN(auto extractor,
+                            extract::MakeExtractor(extension, limits.max_text_bytes));
+    auto sink = [&](std::string_view chunk) { return extractor->Write(chunk); };
+    if (has_binary) {
+      SLUICE_ASSIGN_OR_RETURN(codec::Compression compression,
+                              codec::ParseCompression(StringField(body, "compressiontype")));
+      auto decompressor = codec::MakeDecompressor(compression, limits.max_decompressed_bytes, sink);
+      if (!file_id.empty()) {
+        SLUICE_RETURN_IF_ERROR(FeedFromContainer(blobs, file_id, *decompressor));
+      } else {
+        SLUICE_ASSIGN_OR_RETURN(std::string raw, codec::DecodeBase64Strict(StringField(
+                                                     body, "compressedbinarydata")));
+        SLUICE_RETURN_IF_ERROR(decompressor->Write(raw));
+        SLUICE_RETURN_IF_ERROR(decompressor->Finish());
+      }
+      doc.size = decompressor->bytes_out();
+    } else {
+      std::string data = StringField(body, "data");
+      SLUICE_RETURN_IF_ERROR(extractor->Write(data));
+      doc.size = data.size();
+    }
+    SLUICE_ASSIGN_OR_RETURN(extract::ExtractedText text, extractor->Finish());
+    doc.title = std::move(text.title);
+    doc.body = std::move(text.body);
+    doc.file_type = std::move(text.file_type);
+  } else if (!extension.empty()) {
+    doc.file_type = extension.substr(1);
+  }
+
+  doc.uri = op.document_id;
+  doc.source_id = op.source_id;
+  doc.source_name = source_name;
+  if (std::string title = StringField(body, "title"); !title.empty()) doc.title = std::move(title);
+  doc.click_uri = StringField(body, "clickableuri");
+  doc.permanent_id = StringField(body, "permanentid");
+  doc.date_ms = op.received_ms;
+  doc.indexed_ms = now_ms;
+  doc.ordering_id = op.ordering_id;
+  doc.metadata = CollectMetadata(body);
+  return out;
+}
+
+}  // namespace sluice::pipeline

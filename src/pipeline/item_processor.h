@@ -1,0 +1,34 @@
+// Turns one journaled add into an index document: fetch the bytes (file
+// container, inline Base64 or inline text), decompress, extract. Streams end to
+// end, so memory grows with the extracted text, not with the item's size.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "base/status.h"
+#include "blob/blob_store.h"
+#include "index/document.h"
+#include "store/state_store.h"
+
+namespace sluice::pipeline {
+
+struct ProcessingLimits {
+  uint64_t max_decompressed_bytes = 1024ull * 1024 * 1024;
+  size_t max_text_bytes = 128 * 1024 * 1024;
+};
+
+struct ProcessedItem {
+  index::IndexDocument document;
+  std::optional<std::string> file_id;  // the container it consumed
+  std::string operation;               // ADD or ADD_BY_REFERENCE
+};
+
+// Failures are the item's (corrupt data, bomb, missing container): the message
+// says what is wrong, e.g. "ZLIB stream truncated at byte 1048576".
+base::Result<ProcessedItem> ProcessAdd(const store::Operation& op, const std::string& source_name,
+                                       blob::BlobStore& blobs, const ProcessingLimits& limits,
+                                       int64_t now_ms);
+
+}  // namespace sluice::pipeline

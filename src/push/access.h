@@ -1,0 +1,36 @@
+// Who is calling: resolves the Bearer API key and checks its privileges.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "http/message.h"
+#include "store/state_store.h"
+
+namespace sluice::push {
+
+inline constexpr std::string_view kPrivilegeAdmin = "admin";  // implies every other
+inline constexpr std::string_view kPrivilegePush = "push";
+inline constexpr std::string_view kPrivilegeSearch = "search";
+
+class Access {
+ public:
+  explicit Access(store::StateStore& store) : store_(store) {}
+
+  // The caller's key when it is valid for `organization_id` and holds
+  // `privilege`; otherwise the Coveo error to send (401, 403, 404).
+  // An empty `organization_id` means the key's own organization.
+  // Search also accepts the key as ?access_token= (as Coveo's Search API does).
+  struct Outcome {
+    std::optional<store::ApiKey> key;
+    http::Response error;
+  };
+  Outcome Check(const http::Request& request, std::string_view organization_id,
+                std::string_view privilege) const;
+
+ private:
+  store::StateStore& store_;
+};
+
+}  // namespace sluice::push

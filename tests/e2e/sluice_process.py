@@ -1,0 +1,130 @@
+"""Starts the real `sluice serve` binary for end-to-end tests and talks to it over HTTP."""
+
+import http.client
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.parse
+
+API_KEY = "xx-e2e-0000-test-key"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Sluice:
+    """One server process on 127.0.0.1 with its own data directory."""
+
+    def __init__(self, data_dir=None):
+        self.binary = os.environ["SLUICE_BIN"]
+        self._tmp = None
+        if data_dir is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="sluice-e2e-")
+            data_dir = self._tmp.name
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.proc = None
+
+    def start(self):
+        env = dict(os.environ, SLUICE_API_KEY=API_KEY)
+        self.proc = subprocess.Popen(
+            [self.binary, "serve", "--data-dir", self.data_dir,
+             "--listen", f"127.0.0.1:{self.port}"],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        line = self.proc.stdout.readline()
+        if not re.match(r"Sluice listening on http://127\.0\.0\.1:\d+", line):
+            rest = self.proc.stdout.read() if self.proc.poll() is not None else ""
+            raise RuntimeError(f"sluice did not start: {line!r} {rest!r}")
+        return self
+
+    def kill9(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=30)
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.kill9()
+
+    def cleanup(self):
+        self.stop()
+        if self._tmp:
+            self._tmp.cleanup()
+
+    def peak_rss_kib(self):
+        with open(f"/proc/{self.proc.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+        return -1
+
+    # HTTP helpers ---------------------------------------------------------------
+
+    def request(self, method, path, body=None, headers=None, key=API_KEY):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=300)
+        h = dict(headers or {})
+        if key is not None:
+            h.setdefault("Authorization", f"Bearer {key}")
+        if isinstance(body, (dict, list)):
+            body = json.dumps(body)
+            h.setdefault("Content-Type", "application/json")
+        conn.request(method, path, body=body, headers=h)
+        res = conn.getresponse()
+        data = res.read()
+        conn.close()
+        return res.status, dict(res.getheaders()), data
+
+    def json(self, method, path, body=None, headers=None, key=API_KEY):
+        status, headers, data = self.request(method, path, body, headers, key)
+        return status, (json.loads(data) if data else None)
+
+    def put_document(self, uri, body, prefix="/push/v1", source="local-default", query=""):
+        q = urllib.parse.urlencode({"documentId": uri})
+        return self.json("PUT", f"{prefix}/organizations/local/sources/{source}/documents?{q}{query}",
+                         body)
+
+    def search(self, q, **extra):
+        status, res = self.json("POST", "/rest/search/v2", dict(q=q, **extra))
+        assert status == 200, res
+        return res
+
+    def wait_for(self, predicate, timeout=180, what="condition"):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            value = predicate()
+            if value:
+                return value
+            time.sleep(0.1)
+        raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+    def upload(self, upload_uri, body, headers):
+        """PUTs bytes (or a file-like object) to a pre-signed uploadUri."""
+        u = urllib.parse.urlsplit(upload_uri)
+        conn = http.client.HTTPConnection(u.hostname, u.port, timeout=300)
+        target = u.path + ("?" + u.query if u.query else "")
+        conn.putrequest("PUT", target, skip_accept_encoding=True)
+        length = len(body) if isinstance(body, (bytes, bytearray)) else None
+        for k, v in headers.items():
+            conn.putheader(k, v)
+        if length is not None:
+            conn.putheader("Content-Length", str(length))
+        conn.endheaders()
+        if isinstance(body, (bytes, bytearray)):
+            view = memoryview(body)
+            for i in range(0, len(view), 1 << 20):
+                conn.send(view[i:i + (1 << 20)])
+        res = conn.getresponse()
+        data = res.read()
+        conn.close()
+        return res.status, dict(res.getheaders()), data

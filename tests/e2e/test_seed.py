@@ -1,0 +1,241 @@
+"""The seed procedure, step by step, against the real binary: create a file
+container, PUT a ~50 MB HTML item's zlib bytes to the pre-signed uploadUri,
+push it by CompressedBinaryDataFileId, then find it in search and in the
+Content Browser JSON. Also every 403 of the upload, the Coveo errors, a corrupt
+item, and a kill -9 right after a 202."""
+
+import json
+import os
+import random
+import sys
+import time
+import unittest
+import urllib.parse
+import zlib
+
+sys.path.insert(0, os.path.dirname(__file__))
+from sluice_process import API_KEY, Sluice  # noqa: E402
+
+REQUIRED = {"x-amz-server-side-encryption": "AES256", "Content-Type": "application/octet-stream"}
+
+
+def make_large_html(target_bytes, marker):
+    rng = random.Random(42)
+    vocab = ["".join(rng.choices("abcdefghijklmnopqrstuvwxyz", k=rng.randint(3, 10)))
+             for _ in range(50000)]
+    parts = [f"<html><head><title>Big page {marker}</title>"
+             "<script>var hidden = 'scriptword';</script></head><body>"]
+    size = len(parts[0])
+    while size < target_bytes:
+        words = " ".join(rng.choices(vocab, k=2000))
+        p = f"<p>{words}</p>\n"
+        parts.append(p)
+        size += len(p)
+    parts.append(f"<p>closing {marker}end</p></body></html>")
+    return "".join(parts).encode()
+
+
+class SeedProcedureTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.sluice = Sluice().start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.sluice.cleanup()
+
+    def create_container(self, prefix="/push/v1"):
+        status, body = self.sluice.json("POST", f"{prefix}/organizations/local/files", {})
+        self.assertEqual(status, 201, body)
+        return body
+
+    def test_1_large_item_end_to_end(self):
+        s = self.sluice
+        container = self.create_container()
+        self.assertEqual(container["requiredHeaders"], REQUIRED)
+        uri = urllib.parse.urlsplit(container["uploadUri"])
+        query = dict(urllib.parse.parse_qsl(uri.query))
+        self.assertEqual(query["X-Amz-Algorithm"], "AWS4-HMAC-SHA256")
+        self.assertEqual(query["X-Amz-Expires"], "3600")
+        self.assertEqual(query["X-Amz-SignedHeaders"],
+                         "content-type;host;x-amz-server-side-encryption")
+        self.assertIn(container["fileId"], uri.path)
+        self.assertEqual(uri.port, s.port)
+
+        html = make_large_html(50 * 1024 * 1024, "zebracorn")
+        compressed = zlib.compress(html, 6)
+        self.assertGreater(len(compressed), 5 * 1024 * 1024, "the item must need a container")
+
+        started = time.time()
+        status, headers, body = s.upload(container["uploadUri"], compressed, REQUIRED)
+        self.assertEqual(status, 200, body)
+        self.assertEqual(headers.get("x-amz-server-side-encryption"), "AES256")
+        status, body = s.put_document("http://mydocument/big.html", {
+            "FileExtension": ".html", "CompressedBinaryDataFileId": container["fileId"]})
+        self.assertEqual(status, 202, body)
+
+        res = s.wait_for(lambda: (r := s.search("zebracornend"))["totalCount"] == 1 and r,
+                         what="the large item to be searchable")
+        elapsed = time.time() - started
+        hit = res["results"][0]
+        self.assertEqual(hit["uri"], "http://mydocument/big.html")
+        self.assertEqual(hit["clickUri"], "http://mydocument/big.html")
+        self.assertEqual(hit["title"], "Big page zebracorn")
+        for key in ("source", "filetype", "size", "date", "indexeddate", "permanentid"):
+            self.assertIn(key, hit["raw"])
+        self.assertEqual(hit["raw"]["filetype"], "html")
+        self.assertEqual(hit["raw"]["size"], len(html))
+        self.assertEqual(s.search("scriptword")["totalCount"], 0, "scripts are not text")
+        print(f"\nE2E_LARGE_ITEM bytes={len(html)} zlib={len(compressed)} "
+              f"upload_to_searchable_s={elapsed:.2f} peak_rss_kib={s.peak_rss_kib()}",
+              file=sys.stderr)
+
+        # The container is single-use.
+        status, body = s.put_document("http://mydocument/again.html", {
+            "FileExtension": ".html", "CompressedBinaryDataFileId": container["fileId"]})
+        self.assertEqual(status, 412, body)
+        self.assertEqual(body["errorCode"], "INVALID_PARAMETER")
+
+        # The Content Browser's JSON.
+        status, sources = s.json("GET", "/api/v1/organizations/local/sources")
+        self.assertEqual(status, 200)
+        default = [x for x in sources["sources"] if x["id"] == "local-default"][0]
+        self.assertGreaterEqual(default["itemCount"], 1)
+        status, items = s.json("GET", "/api/v1/organizations/local/sources/local-default/items")
+        self.assertIn("http://mydocument/big.html", [i["uri"] for i in items["items"]])
+        q = urllib.parse.urlencode({"uri": "http://mydocument/big.html"})
+        status, detail = s.json(
+            "GET", f"/api/v1/organizations/local/sources/local-default/items/detail?{q}")
+        self.assertEqual(status, 200, detail)
+        self.assertEqual(detail["state"], "INDEXED")
+        self.assertEqual(detail["title"], "Big page zebracorn")
+        self.assertTrue(detail["textTruncated"])
+        self.assertIn("Big page", detail["fields"]["title"])
+        status, page = s.request("GET", "/", key=None)
+        self.assertEqual(status, 200)
+        self.assertIn(b"<html", page.lower())
+
+    def test_2_upload_refusals_are_s3_access_denied(self):
+        s = self.sluice
+        container = self.create_container()
+        url = container["uploadUri"]
+        cases = {
+            "missing encryption header": (url, {"Content-Type": "application/octet-stream"}),
+            "missing content type": (url, {"x-amz-server-side-encryption": "AES256"}),
+            "different encryption": (url, dict(REQUIRED, **{"x-amz-server-side-encryption": "aws:kms"})),
+            "different content type": (url, dict(REQUIRED, **{"Content-Type": "text/plain"})),
+            "tampered signature": (url[:-4] + ("0000" if not url.endswith("0000") else "1111"), REQUIRED),
+            "tampered expiry": (url.replace("X-Amz-Expires=3600", "X-Amz-Expires=7200"), REQUIRED),
+            "old date (expired)": (url.replace("X-Amz-Date=2", "X-Amz-Date=1", 1), REQUIRED),
+            "other file": (url.replace(container["fileId"], "0" * 36), REQUIRED),
+        }
+        for name, (u, headers) in cases.items():
+            with self.subTest(name):
+                status, h, body = s.upload(u, b"x" * 100, headers)
+                self.assertEqual(status, 403, body)
+                self.assertIn(b"<Code>AccessDenied</Code>", body)
+                self.assertEqual(h.get("Content-Type"), "application/xml")
+        # Wrong method.
+        u = urllib.parse.urlsplit(url)
+        status, _, body = s.request("GET", u.path + "?" + u.query, key=None, headers=REQUIRED)
+        self.assertEqual(status, 403)
+        self.assertIn(b"AccessDenied", body)
+        # A refused upload left nothing behind: the container still has no content.
+        status, body = s.put_document("http://x/none", {"compressedBinaryDataFileId": container["fileId"]})
+        self.assertEqual(status, 412, body)
+
+    def test_3_corrupt_item_shows_as_failed_with_reason(self):
+        s = self.sluice
+        container = self.create_container(prefix="/v1")
+        good = zlib.compress(b"<html><body>" + b"truncated words " * 100000 + b"</body></html>")
+        status, _, body = s.upload(container["uploadUri"], good[: len(good) // 2], REQUIRED)
+        self.assertEqual(status, 200, body)
+        status, body = s.put_document("http://x/corrupt.html", {
+            "fileExtension": ".html", "compressedBinaryDataFileId": container["fileId"]}, prefix="/v1")
+        self.assertEqual(status, 202, body)
+        q = urllib.parse.urlencode({"uri": "http://x/corrupt.html"})
+        path = f"/api/v1/organizations/local/sources/local-default/items/detail?{q}"
+        detail = s.wait_for(lambda: (d := s.json("GET", path)[1]).get("state") == "FAILED" and d,
+                            what="the corrupt item to fail")
+        self.assertIn("ZLIB", detail["reason"])
+        self.assertIn("truncated", detail["reason"])
+        status, logs = s.json("GET", "/api/v1/organizations/local/logs?" + urllib.parse.urlencode(
+            {"documentId": "http://x/corrupt.html"}))
+        self.assertEqual(logs["entries"][0]["result"], "ERROR")
+        self.assertEqual(logs["entries"][0]["operation"], "ADD_BY_REFERENCE")
+
+    def test_4_coveo_errors(self):
+        s = self.sluice
+        docs = "/push/v1/organizations/local/sources/local-default/documents?documentId=http://x/e"
+        cases = [
+            ("no key", dict(method="PUT", path=docs, body={"data": "x"}, key=None), 401, "UNAUTHORIZED"),
+            ("bad key", dict(method="PUT", path=docs, body={"data": "x"}, key="nope"), 401, "INVALID_TOKEN"),
+            ("unknown org", dict(method="PUT", path=docs.replace("/local/", "/nope/"), body={"data": "x"}), 404,
+             "ORGANIZATION_NOT_FOUND"),
+            ("unknown source", dict(method="PUT", path=docs.replace("local-default", "nope"), body={"data": "x"}),
+             412, "SOURCE_DOES_NOT_EXIST"),
+            ("missing documentId", dict(method="PUT", path=docs.split("?")[0], body={"data": "x"}), 412,
+             "MISSING_PARAMETER"),
+            ("bad orderingId", dict(method="PUT", path=docs + "&orderingId=-1", body={"data": "x"}), 412,
+             "INVALID_PARAMETER"),
+            ("invalid json", dict(method="PUT", path=docs, body="{'data':'x'}",
+                                  headers={"Content-Type": "application/json"}), 400, "INVALID_JSON"),
+            ("duplicate keys", dict(method="PUT", path=docs, body='{"data":"a","DATA":"b"}',
+                                    headers={"Content-Type": "application/json"}), 400, "INVALID_JSON"),
+            ("wrong content type", dict(method="PUT", path=docs, body="data=x",
+                                        headers={"Content-Type": "application/x-www-form-urlencoded"}), 415,
+             "UNSUPPORTED_MEDIA_TYPE"),
+            ("too large", dict(method="PUT", path=docs, body=json.dumps({"data": "x" * (6 * 1024 * 1024)}),
+                               headers={"Content-Type": "application/json"}), 413, None),
+        ]
+        for name, kwargs, want_status, want_code in cases:
+            with self.subTest(name):
+                status, _, data = s.request(**kwargs)
+                self.assertEqual(status, want_status, data)
+                body = json.loads(data)
+                self.assertEqual(body["statusCode"], want_status)
+                self.assertTrue(body["message"])
+                if want_code:
+                    self.assertEqual(body["errorCode"], want_code)
+
+    def test_5_ordering_id_decides_between_updates(self):
+        s = self.sluice
+        self.assertEqual(s.put_document("http://x/ordered", {"data": "newer pelican"},
+                                        query="&orderingId=9")[0], 202)
+        self.assertEqual(s.put_document("http://x/ordered", {"data": "older walrus"},
+                                        query="&orderingId=5")[0], 202)
+        s.wait_for(lambda: s.search("pelican")["totalCount"] == 1, what="orderingId 9")
+        s.wait_for(lambda: any(e["result"] == "SKIPPED" for e in s.json(
+            "GET", "/api/v1/organizations/local/logs?documentId=http://x/ordered")[1]["entries"]),
+            what="the stale update to be skipped")
+        self.assertEqual(s.search("walrus")["totalCount"], 0)
+        # Deletes are ordered too, and leave a tombstone.
+        self.assertEqual(s.json("DELETE", "/push/v1/organizations/local/sources/local-default/documents"
+                                "?documentId=http://x/ordered&orderingId=20")[0], 202)
+        s.wait_for(lambda: s.search("pelican")["totalCount"] == 0, what="the delete")
+        self.assertEqual(s.put_document("http://x/ordered", {"data": "late heron"},
+                                        query="&orderingId=15")[0], 202)
+        s.wait_for(lambda: any("not newer than 20" in e["reason"] for e in s.json(
+            "GET", "/api/v1/organizations/local/logs?documentId=http://x/ordered")[1]["entries"]),
+            what="the late add to be skipped")
+        self.assertEqual(s.search("heron")["totalCount"], 0)
+
+
+class RestartTest(unittest.TestCase):
+    def test_kill_9_after_202_loses_nothing(self):
+        s = Sluice().start()
+        try:
+            for i in range(20):
+                status, body = s.put_document(f"http://x/durable-{i}", {"data": f"durable quokka{i}"})
+                self.assertEqual(status, 202, body)
+            s.kill9()
+            s.start()
+            res = s.wait_for(lambda: (r := s.search("durable", numberOfResults=50))["totalCount"] == 20 and r,
+                             what="all 20 acknowledged items after kill -9")
+            self.assertEqual(len(res["results"]), 20)
+        finally:
+            s.cleanup()
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
