@@ -74,11 +74,13 @@ int main(int argc, char** argv) {
                     "Base URL clients reach this server at; signed into upload URIs "
                     "(default: http://<listen>)");
   serve->add_option("--workers", config.workers, "Processing threads")->capture_default_str();
-  serve->add_option("--max-container-bytes", config.max_container_bytes,
-                    "Largest file container upload")
+  serve
+      ->add_option("--max-container-bytes", config.max_container_bytes,
+                   "Largest file container upload")
       ->capture_default_str();
-  serve->add_option("--max-request-bytes", config.max_request_bytes,
-                    "Largest JSON request body (413 above)")
+  serve
+      ->add_option("--max-request-bytes", config.max_request_bytes,
+                   "Largest JSON request body (413 above)")
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   if (serve->parsed()) return Serve(config);

@@ -1,5 +1,7 @@
 #include "app/server.h"
 
+#include <charconv>
+
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
@@ -73,9 +75,8 @@ base::Status Server::Parts::Bootstrap() {
   bootstrap.organization_id = kOrganization;
   bootstrap.source_id = kSource;
   SLUICE_RETURN_IF_ERROR(store->EnsureOrganization(std::string(kOrganization), now));
-  base::Status s = store->CreateSource(
-      store::Source{std::string(kOrganization), std::string(kSource), std::string(kSource), "PUSH",
-                    now});
+  base::Status s = store->CreateSource(store::Source{
+      std::string(kOrganization), std::string(kSource), std::string(kSource), "PUSH", now});
   if (!s.ok() && s.code() != base::StatusCode::kAlreadyExists) return s;
 
   std::optional<std::string> key = config.api_key;
@@ -90,14 +91,13 @@ base::Status Server::Parts::Bootstrap() {
     key = auth::GenerateApiKey();
     bootstrap.new_api_key = key;
   }
-  return store->PutApiKey(store::ApiKey{base::NewUuid(), std::string(kOrganization),
-                                        auth::HashApiKey(*key), {"admin"}, now});
+  return store->PutApiKey(store::ApiKey{
+      base::NewUuid(), std::string(kOrganization), auth::HashApiKey(*key), {"admin"}, now});
 }
 
 void Server::Parts::AddOperatorRoutes() {
-  router.Add("GET", "/healthz", [](http::Request&) {
-    return http::Response::Json(200, R"({"status":"ok"})");
-  });
+  router.Add("GET", "/healthz",
+             [](http::Request&) { return http::Response::Json(200, R"({"status":"ok"})"); });
   router.Add("GET", "/readyz", [this](http::Request&) {
     auto pending = store->PendingCount();
     if (!pending.ok()) {
@@ -146,13 +146,13 @@ base::Result<std::unique_ptr<Server>> Server::Open(const ServeConfig& config) {
   p.journal = std::make_unique<store::Journal>(*p.store, [&p] { p.pipeline->Wake(); });
 
   push::PushOptions push_options;
-  push_options.public_url = config.public_url.empty() ? "http://" + config.listen
-                                                      : config.public_url;
+  push_options.public_url =
+      config.public_url.empty() ? "http://" + config.listen : config.public_url;
   push_options.upload_credentials.access_key_id = "SLUICE" + secret.substr(0, 14);
   push_options.upload_credentials.secret_access_key = secret;
   push_options.max_container_bytes = config.max_container_bytes;
-  p.push_api = std::make_unique<push::PushApi>(*p.store, *p.journal, *p.blobs, p.clock,
-                                               push_options);
+  p.push_api =
+      std::make_unique<push::PushApi>(*p.store, *p.journal, *p.blobs, p.clock, push_options);
   p.search_api = std::make_unique<search::SearchApi>(*p.store, dir / "index");
   p.push_api->Register(p.router);
   p.search_api->Register(p.router);

@@ -23,6 +23,7 @@ namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 
 constexpr size_t kStreamChunkBytes = 256 * 1024;
+constexpr uint64_t kMaxLingerBytes = 64ull * 1024 * 1024;
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return a.size() == b.size() && ::strncasecmp(a.data(), b.data(), a.size()) == 0;
@@ -282,9 +283,30 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.expires_after(server_.options.idle_timeout);
     bhttp::async_write(stream_, *out,
                        [self = shared_from_this(), out, close](beast::error_code ec, size_t) {
-                         if (ec || close) return self->Close();
+                         if (ec) return self->Close();
+                         if (close) return self->LingerThenClose();
                          self->ReadHeader();
                        });
+  }
+
+  // A client that is still sending a body we refused would get a reset, and
+  // may never read our answer, if we closed at once. Like nginx's lingering
+  // close: stop writing, then read and drop what still comes, for a while.
+  void LingerThenClose() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.expires_after(std::chrono::seconds(5));
+    buffer_.clear();
+    Drain(kMaxLingerBytes);
+  }
+
+  void Drain(uint64_t budget) {
+    auto buf = buffer_.prepare(64 * 1024);
+    stream_.async_read_some(buf,
+                            [self = shared_from_this(), budget](beast::error_code ec, size_t n) {
+                              if (ec || n >= budget) return self->stream_.close();
+                              self->Drain(budget - n);
+                            });
   }
 
   void Close() {

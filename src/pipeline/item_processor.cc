@@ -15,9 +15,10 @@ namespace {
 namespace json = boost::json;
 
 constexpr size_t kReadChunkBytes = 256 * 1024;
-constexpr std::string_view kReserved[] = {
-    "compressedbinarydata", "compressedbinarydatafileid", "compressiontype", "data",
-    "documentid",           "fileextension",              "orderingid",      "permissions"};
+constexpr std::string_view kReserved[] = {"compressedbinarydata", "compressedbinarydatafileid",
+                                          "compressiontype",      "data",
+                                          "documentid",           "fileextension",
+                                          "orderingid",           "permissions"};
 
 std::string ValueText(const json::value& v) {
   if (v.is_string()) return std::string(v.as_string());
@@ -96,8 +97,8 @@ base::Result<ProcessedItem> ProcessAdd(const store::Operation& op, const std::st
       if (!file_id.empty()) {
         SLUICE_RETURN_IF_ERROR(FeedFromContainer(blobs, file_id, *decompressor));
       } else {
-        SLUICE_ASSIGN_OR_RETURN(std::string raw, codec::DecodeBase64Strict(StringField(
-                                                     body, "compressedbinarydata")));
+        SLUICE_ASSIGN_OR_RETURN(
+            std::string raw, codec::DecodeBase64Strict(StringField(body, "compressedbinarydata")));
         SLUICE_RETURN_IF_ERROR(decompressor->Write(raw));
         SLUICE_RETURN_IF_ERROR(decompressor->Finish());
       }

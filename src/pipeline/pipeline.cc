@@ -17,17 +17,26 @@ std::string OperationName(const Pipeline::Prepared& p) {
                     : (p.op.payload.find("\"compressedbinarydatafileid\"") != std::string::npos
                            ? "ADD_BY_REFERENCE"
                            : "ADD");
-    case OperationKind::kDelete: return "DELETE";
-    case OperationKind::kDeleteWithChildren: return "DELETE_AND_CHILDREN";
+    case OperationKind::kDelete:
+      return "DELETE";
+    case OperationKind::kDeleteWithChildren:
+      return "DELETE_AND_CHILDREN";
   }
   return "UNKNOWN";
 }
 
 store::LogEntry Log(const store::Operation& op, const std::string& uri, std::string operation,
                     std::string task, std::string result, std::string reason, int64_t now_ms) {
-  return store::LogEntry{0,         now_ms,           op.organization_id, op.source_id,
-                         uri,       std::move(operation), std::move(task), std::move(result),
-                         std::move(reason), op.request_id};
+  return store::LogEntry{0,
+                         now_ms,
+                         op.organization_id,
+                         op.source_id,
+                         uri,
+                         std::move(operation),
+                         std::move(task),
+                         std::move(result),
+                         std::move(reason),
+                         op.request_id};
 }
 
 }  // namespace
@@ -134,8 +143,8 @@ base::Result<index::IndexWriter*> Pipeline::Writer(const std::string& org,
   std::string key = org + "/" + source;
   auto it = writers_.find(key);
   if (it != writers_.end()) return it->second.get();
-  SLUICE_ASSIGN_OR_RETURN(auto writer,
-                          index::IndexWriter::Open(SourceIndexDir(options_.index_root, org, source)));
+  SLUICE_ASSIGN_OR_RETURN(
+      auto writer, index::IndexWriter::Open(SourceIndexDir(options_.index_root, org, source)));
   return writers_.emplace(key, std::move(writer)).first->second.get();
 }
 
@@ -199,9 +208,8 @@ base::Status Pipeline::ApplyBatch(std::vector<Prepared>& batch) {
     // arriving late stays deleted.
     std::vector<std::string> uris = {op.document_id};
     if (op.kind == OperationKind::kDeleteWithChildren) {
-      SLUICE_ASSIGN_OR_RETURN(auto children,
-                              store_.ItemsWithPrefix(op.organization_id, op.source_id,
-                                                     op.document_id));
+      SLUICE_ASSIGN_OR_RETURN(
+          auto children, store_.ItemsWithPrefix(op.organization_id, op.source_id, op.document_id));
       for (const auto& child : children) {
         if (child.uri != op.document_id) uris.push_back(child.uri);
       }
@@ -210,8 +218,8 @@ base::Status Pipeline::ApplyBatch(std::vector<Prepared>& batch) {
       SLUICE_RETURN_IF_ERROR(writer->Delete(op.document_id));
     }
     for (const auto& uri : uris) {
-      record(store::Item{op.organization_id, op.source_id, uri, op.ordering_id,
-                         ItemState::kDeleted, "", "", 0, now, ""});
+      record(store::Item{op.organization_id, op.source_id, uri, op.ordering_id, ItemState::kDeleted,
+                         "", "", 0, now, ""});
       out.logs.push_back(Log(op, uri, operation, "INDEXING", "COMPLETED", "", now));
     }
   }

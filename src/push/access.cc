@@ -29,8 +29,8 @@ Access::Outcome Access::Check(const http::Request& request, std::string_view org
                               std::string_view privilege) const {
   auto token = BearerToken(request, privilege == kPrivilegeSearch);
   if (!token) {
-    return {std::nullopt, CoveoError(401, "UNAUTHORIZED",
-                                     "Missing 'Authorization: Bearer <API key>' header.")};
+    return {std::nullopt,
+            CoveoError(401, "UNAUTHORIZED", "Missing 'Authorization: Bearer <API key>' header.")};
   }
   auto key = store_.FindApiKeyByHash(auth::HashApiKey(*token));
   if (!key.ok()) return {std::nullopt, FromStatus(key.status())};
@@ -49,9 +49,8 @@ Access::Outcome Access::Check(const http::Request& request, std::string_view org
                                      "The API key does not grant access to organization '" +
                                          std::string(organization_id) + "'.")};
   }
-  bool allowed = std::any_of(k.privileges.begin(), k.privileges.end(), [&](const auto& p) {
-    return p == kPrivilegeAdmin || p == privilege;
-  });
+  bool allowed = std::any_of(k.privileges.begin(), k.privileges.end(),
+                             [&](const auto& p) { return p == kPrivilegeAdmin || p == privilege; });
   if (!allowed) {
     return {std::nullopt, CoveoError(403, "ACCESS_DENIED",
                                      "The API key lacks the '" + std::string(privilege) +

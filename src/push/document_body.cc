@@ -19,9 +19,11 @@ bool IsPrimitive(const json::value& v) {
 
 base::Status CheckMetadata(const json::object& o) {
   static constexpr std::string_view kReserved[] = {
-      "compressedbinarydata", "compressedbinarydatafileid", "compressiontype",
-      "data",                 "documentid",                 "fileextension",
-      "orderingid",           "parentid",                   "permissions"};
+      "compressedbinarydata", "compressedbinarydatafileid",
+      "compressiontype",      "data",
+      "documentid",           "fileextension",
+      "orderingid",           "parentid",
+      "permissions"};
   for (const auto& [key, value] : o) {
     if (std::find(std::begin(kReserved), std::end(kReserved), key) != std::end(kReserved)) {
       continue;
@@ -59,15 +61,14 @@ base::Result<DocumentBody> ValidateDocumentBody(
     std::optional<codec::Compression> query_compression) {
   if (!body.is_object()) return base::InvalidArgument("the document body must be a JSON object");
   json::object& o = body.as_object();
-  for (auto key : {"data", "compressedbinarydata", "compressedbinarydatafileid",
-                   "compressiontype", "fileextension", "parentid", "documentid"}) {
+  for (auto key : {"data", "compressedbinarydata", "compressedbinarydatafileid", "compressiontype",
+                   "fileextension", "parentid", "documentid"}) {
     SLUICE_RETURN_IF_ERROR(RequireString(o, key));
   }
   if (auto it = o.find("documentid"); it != o.end() && it->value().as_string() != document_id) {
-    return base::InvalidArgument("'documentId' in the body (" +
-                                 std::string(it->value().as_string()) +
-                                 ") differs from the documentId parameter (" +
-                                 std::string(document_id) + ")");
+    return base::InvalidArgument(
+        "'documentId' in the body (" + std::string(it->value().as_string()) +
+        ") differs from the documentId parameter (" + std::string(document_id) + ")");
   }
   if (auto it = o.find("fileextension"); it != o.end()) {
     std::string_view ext = it->value().as_string();

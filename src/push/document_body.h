@@ -22,8 +22,8 @@ struct DocumentBody {
 
 // InvalidArgument (400 INVALID_JSON) naming the offending key when the body is
 // not acceptable. `query_compression` (from ?compressionType=) wins over the body's.
-base::Result<DocumentBody> ValidateDocumentBody(boost::json::value body,
-                                                std::string_view document_id,
-                                                std::optional<codec::Compression> query_compression);
+base::Result<DocumentBody> ValidateDocumentBody(
+    boost::json::value body, std::string_view document_id,
+    std::optional<codec::Compression> query_compression);
 
 }  // namespace sluice::push

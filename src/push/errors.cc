@@ -10,12 +10,23 @@ std::string XmlEscape(std::string_view s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default: out += c;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -37,31 +48,38 @@ http::Response S3Error(int status, std::string_view code, std::string_view messa
   r.status = status;
   r.content_type = "application/xml";
   r.body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>" + XmlEscape(code) +
-           "</Code><Message>" + XmlEscape(message) + "</Message><Resource>" +
-           XmlEscape(resource) + "</Resource><RequestId>" + XmlEscape(request_id) +
-           "</RequestId></Error>";
+           "</Code><Message>" + XmlEscape(message) + "</Message><Resource>" + XmlEscape(resource) +
+           "</Resource><RequestId>" + XmlEscape(request_id) + "</RequestId></Error>";
   return r;
 }
 
 http::Response ServerError(int status, std::string_view message) {
   switch (status) {
-    case 400: return CoveoError(400, "INVALID_REQUEST", message);
-    case 413: return CoveoError(413, "REQUEST_ENTITY_TOO_LARGE", message);
-    case 431: return CoveoError(431, "REQUEST_HEADER_FIELDS_TOO_LARGE", message);
-    default: return CoveoError(status, "INTERNAL_SERVER_ERROR", message);
+    case 400:
+      return CoveoError(400, "INVALID_REQUEST", message);
+    case 413:
+      return CoveoError(413, "REQUEST_ENTITY_TOO_LARGE", message);
+    case 431:
+      return CoveoError(431, "REQUEST_HEADER_FIELDS_TOO_LARGE", message);
+    default:
+      return CoveoError(status, "INTERNAL_SERVER_ERROR", message);
   }
 }
 
 http::Response FromStatus(const base::Status& status) {
   using base::StatusCode;
   switch (status.code()) {
-    case StatusCode::kInvalidArgument: return CoveoError(400, "INVALID_JSON", status.message());
+    case StatusCode::kInvalidArgument:
+      return CoveoError(400, "INVALID_JSON", status.message());
     case StatusCode::kNotFound:
     case StatusCode::kFailedPrecondition:
       return CoveoError(412, "INVALID_PARAMETER", status.message());
-    case StatusCode::kAlreadyExists: return CoveoError(409, "ALREADY_EXISTS", status.message());
-    case StatusCode::kPermissionDenied: return CoveoError(403, "ACCESS_DENIED", status.message());
-    case StatusCode::kUnauthenticated: return CoveoError(401, "INVALID_TOKEN", status.message());
+    case StatusCode::kAlreadyExists:
+      return CoveoError(409, "ALREADY_EXISTS", status.message());
+    case StatusCode::kPermissionDenied:
+      return CoveoError(403, "ACCESS_DENIED", status.message());
+    case StatusCode::kUnauthenticated:
+      return CoveoError(401, "INVALID_TOKEN", status.message());
     case StatusCode::kResourceExhausted:
       return CoveoError(507, "INSUFFICIENT_STORAGE", status.message());
     case StatusCode::kUnavailable:

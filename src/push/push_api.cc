@@ -47,8 +47,8 @@ base::Result<std::optional<uint64_t>> ParseOrderingId(const http::Request& reque
   uint64_t value = 0;
   auto [ptr, ec] = std::from_chars(raw->data(), raw->data() + raw->size(), value);
   if (raw->empty() || ec != std::errc() || ptr != raw->data() + raw->size()) {
-    return base::InvalidArgument("Parameter 'orderingId' must be an unsigned 64-bit integer (got '" +
-                                 *raw + "').");
+    return base::InvalidArgument(
+        "Parameter 'orderingId' must be an unsigned 64-bit integer (got '" + *raw + "').");
   }
   return std::optional<uint64_t>(value);
 }
@@ -78,7 +78,8 @@ class UploadSink final : public http::BodySink {
   http::Response Finish() override {
     auto info = writer_->Commit();
     if (!info.ok()) return Fail(info.status());
-    base::Status s = store_.MarkFileUploaded(file_id_, clock_.NowMs(), info->size, info->sha256_hex);
+    base::Status s =
+        store_.MarkFileUploaded(file_id_, clock_.NowMs(), info->size, info->sha256_hex);
     if (!s.ok()) return Fail(s);
     http::Response r;
     r.content_type = "application/xml";
@@ -180,7 +181,8 @@ http::Response PushApi::PutDocument(http::Request& request) {
     return CoveoError(412, "MISSING_PARAMETER", "Parameter 'documentId' is missing.");
   }
   auto ordering_id = ParseOrderingId(request);
-  if (!ordering_id.ok()) return CoveoError(412, "INVALID_PARAMETER", ordering_id.status().message());
+  if (!ordering_id.ok())
+    return CoveoError(412, "INVALID_PARAMETER", ordering_id.status().message());
   std::optional<codec::Compression> query_compression;
   if (auto raw = request.Query("compressionType")) {
     auto parsed = codec::ParseCompression(*raw);
@@ -204,9 +206,9 @@ http::Response PushApi::PutDocument(http::Request& request) {
       return CoveoError(412, "INVALID_PARAMETER", "File container '" + id + "' does not exist.");
     }
     if (!c->uploaded_ms) {
-      return CoveoError(412, "INVALID_PARAMETER",
-                        "File container '" + id +
-                            "' has no content yet: PUT the bytes to its uploadUri first.");
+      return CoveoError(
+          412, "INVALID_PARAMETER",
+          "File container '" + id + "' has no content yet: PUT the bytes to its uploadUri first.");
     }
     if (c->consumed_ms) {
       return CoveoError(412, "INVALID_PARAMETER",
@@ -232,7 +234,8 @@ http::Response PushApi::DeleteDocument(http::Request& request) {
     return CoveoError(412, "MISSING_PARAMETER", "Parameter 'documentId' is missing.");
   }
   auto ordering_id = ParseOrderingId(request);
-  if (!ordering_id.ok()) return CoveoError(412, "INVALID_PARAMETER", ordering_id.status().message());
+  if (!ordering_id.ok())
+    return CoveoError(412, "INVALID_PARAMETER", ordering_id.status().message());
   bool children = false;
   if (auto raw = request.Query("deleteChildren")) {
     if (*raw != "true" && *raw != "false") {

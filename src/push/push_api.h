@@ -49,8 +49,7 @@ class PushApi {
   http::Response PutDocument(http::Request& request);
   http::Response DeleteDocument(http::Request& request);
   http::Response CreateFileContainer(http::Request& request);
-  std::variant<http::Response, std::unique_ptr<http::BodySink>> StartUpload(
-      http::Request& request);
+  std::variant<http::Response, std::unique_ptr<http::BodySink>> StartUpload(http::Request& request);
 
   // Checks key, organization and source; the error to send when they fail.
   std::optional<http::Response> CheckSource(const http::Request& request);

@@ -1,6 +1,5 @@
-#include <gtest/gtest.h>
-
 #include <boost/json/serialize.hpp>
+#include <gtest/gtest.h>
 
 #include "base/clock.h"
 #include "push/document_body.h"
@@ -11,7 +10,8 @@ namespace sluice::push {
 namespace {
 
 TEST(JsonBodyTest, FoldsKeysAtEveryLevel) {
-  auto v = ParseCaseInsensitiveJson(R"({"FileExtension":".html","Permissions":[{"AllowAnonymous":true}]})");
+  auto v = ParseCaseInsensitiveJson(
+      R"({"FileExtension":".html","Permissions":[{"AllowAnonymous":true}]})");
   ASSERT_TRUE(v.ok()) << v.status().ToString();
   EXPECT_EQ(boost::json::serialize(*v),
             R"({"fileextension":".html","permissions":[{"allowanonymous":true}]})");

@@ -112,9 +112,9 @@ http::Response SearchApi::Search(http::Request& request) {
   if (!request.body.empty()) {
     auto parsed = push::ParseCaseInsensitiveJson(request.body);
     if (!parsed.ok() || !parsed->is_object()) {
-      return push::CoveoError(400, "INVALID_JSON",
-                              parsed.ok() ? "the body must be a JSON object"
-                                          : parsed.status().message());
+      return push::CoveoError(
+          400, "INVALID_JSON",
+          parsed.ok() ? "the body must be a JSON object" : parsed.status().message());
     }
     params = std::move(parsed->as_object());
   }
@@ -128,8 +128,8 @@ http::Response SearchApi::Search(http::Request& request) {
     return request.Query(name);
   };
   // A key belongs to one organization; organizationId may name it explicitly.
-  auto access = access_.Check(request, param("organizationId").value_or(""),
-                              push::kPrivilegeSearch);
+  auto access =
+      access_.Check(request, param("organizationId").value_or(""), push::kPrivilegeSearch);
   if (!access.key) return access.error;
   const std::string& org = access.key->organization_id;
 
@@ -218,8 +218,8 @@ http::Response SearchApi::ItemDetail(http::Request& request) {
   auto item = store_.GetItem(org, source, *uri);
   if (!item.ok()) return push::FromStatus(item.status());
   if (!*item || (*item)->state == store::ItemState::kDeleted) {
-    return push::CoveoError(404, "ITEM_NOT_FOUND", "No item '" + *uri + "' in source '" + source +
-                                                       "'.");
+    return push::CoveoError(404, "ITEM_NOT_FOUND",
+                            "No item '" + *uri + "' in source '" + source + "'.");
   }
   json::object out = ItemJson(**item);
   out["fields"] = json::object();

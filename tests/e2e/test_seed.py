@@ -111,7 +111,7 @@ class SeedProcedureTest(unittest.TestCase):
         self.assertEqual(detail["title"], "Big page zebracorn")
         self.assertTrue(detail["textTruncated"])
         self.assertIn("Big page", detail["fields"]["title"])
-        status, page = s.request("GET", "/", key=None)
+        status, _, page = s.request("GET", "/", key=None)
         self.assertEqual(status, 200)
         self.assertIn(b"<html", page.lower())
 

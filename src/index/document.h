@@ -1,0 +1,59 @@
+// The shapes of what Sluice puts into a source index and what comes back out of it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace sluice::index {
+
+// Metadata as the pipeline hands it over: lower-case names, each with its string values.
+using Metadata = std::vector<std::pair<std::string, std::vector<std::string>>>;
+
+// One item as the pipeline hands it to IndexWriter::Put.
+struct IndexDocument {
+  std::string uri;           // unique within its source (Coveo documentId)
+  std::string source_id;     // e.g. "local-default"
+  std::string source_name;   // shown as raw.source
+  std::string title;         // may be empty: the uri is then shown as the title
+  std::string body;          // extracted text; may be tens of MB
+  std::string file_type;     // e.g. "html"
+  std::string click_uri;     // defaults to uri when empty
+  std::string permanent_id;  // defaults to the SHA-256 hex of uri when empty
+  uint64_t size = 0;         // bytes of the original item
+  int64_t date_ms = 0;       // item date, epoch ms
+  int64_t indexed_ms = 0;    // when Sluice indexed it, epoch ms
+  uint64_t ordering_id = 0;
+  Metadata metadata;
+};
+
+// One item as a search result shows it.
+struct SearchHit {
+  std::string uri;
+  std::string title;  // the uri when the item has no title
+  std::string click_uri;
+  std::string excerpt;  // plain UTF-8 text, no markup
+  std::string source_id;
+  std::string source_name;
+  std::string file_type;
+  std::string permanent_id;
+  uint64_t size = 0;
+  int64_t date_ms = 0;
+  int64_t indexed_ms = 0;
+  uint64_t ordering_id = 0;
+  double score = 0;
+  double percent_score = 0;
+  Metadata metadata;
+  // Byte offset and length of each query word found in `title`.
+  std::vector<std::pair<uint32_t, uint32_t>> title_highlights;
+};
+
+// What the Content Browser shows for one item: its fields and the stored start of its text.
+struct StoredItem {
+  SearchHit fields;
+  std::string body;             // at most the first 1 MiB of the extracted text, valid UTF-8
+  bool body_truncated = false;  // true when the extracted text was longer than `body`
+};
+
+}  // namespace sluice::index

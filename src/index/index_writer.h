@@ -1,0 +1,46 @@
+// IndexWriter: adds, replaces and deletes the items of one source's full-text index.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string_view>
+
+#include "base/status.h"
+#include "index/document.h"
+
+namespace sluice::index {
+
+// One per source directory. Not thread-safe: a single writer thread owns it. A second writer on
+// the same directory (in this or another process) fails to open with kUnavailable. Readers
+// (Search, GetItem) see changes once Commit() returns.
+class IndexWriter {
+ public:
+  // Opens the index in `dir`, creating the directory and an empty index if absent.
+  static base::Result<std::unique_ptr<IndexWriter>> Open(const std::filesystem::path& dir);
+
+  IndexWriter(const IndexWriter&) = delete;
+  IndexWriter& operator=(const IndexWriter&) = delete;
+  // Closes the index. Xapian writes out uncommitted changes on close; call Commit() first to
+  // learn whether they are durable.
+  ~IndexWriter();
+
+  // Adds the item, or replaces the one with the same uri.
+  base::Status Put(const IndexDocument& document);
+  // Deletes the item with this uri; OK when there is none.
+  base::Status Delete(std::string_view uri);
+  // Deletes the item with this uri and every item whose uri starts with uri + "/".
+  // Returns how many items were deleted.
+  base::Result<uint64_t> DeleteWithChildren(std::string_view uri);
+  // Makes every change so far durable (fsynced) and visible to readers.
+  base::Status Commit();
+  // Items in the index, counting uncommitted changes.
+  uint64_t document_count() const;
+
+ private:
+  struct Impl;
+  explicit IndexWriter(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sluice::index
