@@ -51,7 +51,7 @@ index::Metadata CollectMetadata(const json::object& o) {
 // Pulls the container's bytes through the decompressor into the extractor.
 base::Status FeedFromContainer(blob::BlobStore& blobs, const std::string& file_id,
                                codec::Decompressor& decompressor) {
-  auto reader = blobs.Open("containers/" + file_id);
+  auto reader = blobs.Open(store::ContainerBlobKey(file_id));
   if (!reader.ok()) {
     if (reader.status().code() == base::StatusCode::kNotFound) {
       return base::NotFound("the content of file container '" + file_id + "' is gone");
@@ -67,6 +67,15 @@ base::Status FeedFromContainer(blob::BlobStore& blobs, const std::string& file_i
 }
 
 }  // namespace
+
+std::optional<std::string> ReferencedFileId(const store::Operation& op) {
+  json::error_code ec;
+  json::value parsed = json::parse(op.payload, ec);
+  if (ec || !parsed.is_object()) return std::nullopt;
+  std::string id = StringField(parsed.as_object(), "compressedbinarydatafileid");
+  if (id.empty()) return std::nullopt;
+  return id;
+}
 
 base::Result<ProcessedItem> ProcessAdd(const store::Operation& op, const std::string& source_name,
                                        blob::BlobStore& blobs, const ProcessingLimits& limits,

@@ -25,6 +25,9 @@ struct ProcessedItem {
   std::string operation;               // ADD or ADD_BY_REFERENCE
 };
 
+// The compressedBinaryDataFileId of a journaled add, if it has one.
+std::optional<std::string> ReferencedFileId(const store::Operation& op);
+
 // Failures are the item's (corrupt data, bomb, missing container): the message
 // says what is wrong, e.g. "ZLIB stream truncated at byte 1048576".
 base::Result<ProcessedItem> ProcessAdd(const store::Operation& op, const std::string& source_name,

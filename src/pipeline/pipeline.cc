@@ -13,10 +13,7 @@ using store::OperationKind;
 std::string OperationName(const Pipeline::Prepared& p) {
   switch (p.op.kind) {
     case OperationKind::kAddOrUpdate:
-      return p.item ? p.item->operation
-                    : (p.op.payload.find("\"compressedbinarydatafileid\"") != std::string::npos
-                           ? "ADD_BY_REFERENCE"
-                           : "ADD");
+      return p.file_id ? "ADD_BY_REFERENCE" : "ADD";
     case OperationKind::kDelete:
       return "DELETE";
     case OperationKind::kDeleteWithChildren:
@@ -106,8 +103,9 @@ void Pipeline::Work(const std::stop_token& stop) {
 }
 
 Pipeline::Prepared Pipeline::Prepare(store::Operation op) {
-  Prepared p{std::move(op), std::nullopt, {}};
+  Prepared p{std::move(op), std::nullopt, {}, std::nullopt};
   if (p.op.kind != OperationKind::kAddOrUpdate) return p;
+  p.file_id = ReferencedFileId(p.op);
   // Cheap early exit: a stale add need not be decompressed. The applier checks again.
   auto existing = store_.GetItem(p.op.organization_id, p.op.source_id, p.op.document_id);
   if (existing.ok() && *existing && (*existing)->ordering_id >= p.op.ordering_id) return p;
@@ -171,7 +169,8 @@ base::Status Pipeline::ApplyBatch(std::vector<Prepared>& batch) {
     const store::Operation& op = p.op;
     out.completed_seqs.push_back(op.seq);
     std::string operation = OperationName(p);
-    if (p.item && p.item->file_id) out.consumed_file_ids.push_back(*p.item->file_id);
+    // A container is used once, whether its item was indexed, failed or was stale.
+    if (p.file_id) out.consumed_file_ids.push_back(*p.file_id);
     SLUICE_ASSIGN_OR_RETURN(auto existing, current(op, op.document_id));
     if (existing && existing->ordering_id >= op.ordering_id) {
       out.logs.push_back(Log(op, op.document_id, operation, "CONSUMING", "SKIPPED",
@@ -227,7 +226,8 @@ base::Status Pipeline::ApplyBatch(std::vector<Prepared>& batch) {
   // batch, and a replayed put or delete is harmless.
   for (auto& [key, writer] : touched) SLUICE_RETURN_IF_ERROR(writer->Commit());
   SLUICE_RETURN_IF_ERROR(store_.CommitApplied(out, now));
-  for (const auto& file_id : out.consumed_file_ids) (void)blobs_.Remove("containers/" + file_id);
+  for (const auto& file_id : out.consumed_file_ids)
+    (void)blobs_.Remove(store::ContainerBlobKey(file_id));
   return base::Status::Ok();
 }
 

@@ -54,8 +54,9 @@ class Pipeline {
   // One operation after its worker ran.
   struct Prepared {
     store::Operation op;
-    std::optional<ProcessedItem> item;  // adds that processed cleanly
-    std::string error;                  // adds that failed, with the reason
+    std::optional<ProcessedItem> item;   // adds that processed cleanly
+    std::string error;                   // adds that failed, with the reason
+    std::optional<std::string> file_id;  // the file container an add refers to
   };
 
  private:

@@ -118,10 +118,6 @@ uint64_t OrderingClock::Next() {
   }
 }
 
-std::string ContainerBlobKey(std::string_view file_id) {
-  return "containers/" + std::string(file_id);
-}
-
 PushApi::PushApi(store::StateStore& store, store::Journal& journal, blob::BlobStore& blobs,
                  const base::Clock& clock, PushOptions options)
     : store_(store),
@@ -319,7 +315,7 @@ std::variant<http::Response, std::unique_ptr<http::BodySink>> PushApi::StartUplo
                      resource, request.request_id);
     }
   }
-  auto writer = blobs_.Create(ContainerBlobKey(file_id));
+  auto writer = blobs_.Create(store::ContainerBlobKey(file_id));
   if (!writer.ok()) {
     return S3Error(500, "InternalError", writer.status().message(), resource, request.request_id);
   }

@@ -35,9 +35,6 @@ class OrderingClock {
   std::atomic<uint64_t> last_{0};
 };
 
-// The blob key under which a file container's bytes are stored.
-std::string ContainerBlobKey(std::string_view file_id);
-
 class PushApi {
  public:
   PushApi(store::StateStore& store, store::Journal& journal, blob::BlobStore& blobs,

@@ -490,6 +490,10 @@ std::string_view ItemStateName(ItemState state) {
   return "UNKNOWN";
 }
 
+std::string ContainerBlobKey(std::string_view file_id) {
+  return "containers/" + std::string(file_id);
+}
+
 int64_t OrderingKey(uint64_t ordering_id) {
   return static_cast<int64_t>(ordering_id ^ (uint64_t{1} << 63));
 }

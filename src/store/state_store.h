@@ -157,6 +157,9 @@ class StateStore {
 // The embedded default: one SQLite file in WAL mode with synchronous=FULL.
 base::Result<std::unique_ptr<StateStore>> OpenSqliteStateStore(const std::filesystem::path& file);
 
+// The blob key under which a file container's bytes are stored.
+std::string ContainerBlobKey(std::string_view file_id);
+
 // uint64 orderingIds stored in a signed 64-bit column keep their order this way.
 int64_t OrderingKey(uint64_t ordering_id);
 uint64_t OrderingIdFromKey(int64_t key);

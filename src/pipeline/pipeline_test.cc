@@ -1,0 +1,211 @@
+#include "pipeline/pipeline.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include <zlib.h>
+
+#include "base/random.h"
+#include "index/search.h"
+
+namespace sluice::pipeline {
+namespace {
+
+std::string Zlib(std::string_view text) {
+  uLongf size = compressBound(text.size());
+  std::string out(size, '\0');
+  compress(reinterpret_cast<Bytef*>(out.data()), &size,
+           reinterpret_cast<const Bytef*>(text.data()), text.size());
+  out.resize(size);
+  return out;
+}
+
+std::string Base64(std::string_view in) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    unsigned v = (static_cast<unsigned char>(in[i]) << 16) |
+                 (static_cast<unsigned char>(in[i + 1]) << 8) | static_cast<unsigned char>(in[i + 2]);
+    for (int s = 18; s >= 0; s -= 6) out += kAlphabet[(v >> s) & 63];
+  }
+  if (i < in.size()) {
+    unsigned v = static_cast<unsigned char>(in[i]) << 16;
+    if (i + 1 < in.size()) v |= static_cast<unsigned char>(in[i + 1]) << 8;
+    out += kAlphabet[(v >> 18) & 63];
+    out += kAlphabet[(v >> 12) & 63];
+    out += i + 1 < in.size() ? kAlphabet[(v >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+class PipelineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::path(::testing::TempDir()) / ("pipeline_" + base::NewUuid());
+    std::filesystem::create_directories(dir_);
+    store_ = std::move(store::OpenSqliteStateStore(dir_ / "state.db")).value();
+    blob::MasterKey key{};
+    blobs_ = std::move(blob::OpenLocalBlobStore(dir_ / "blobs", key)).value();
+    PipelineOptions options;
+    options.index_root = dir_ / "index";
+    pipeline_ = std::make_unique<Pipeline>(*store_, *blobs_, clock_, options);
+    pipeline_->Start();
+  }
+  void TearDown() override {
+    pipeline_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  void Push(store::OperationKind kind, std::string uri, uint64_t ordering_id,
+            std::string payload = "{}") {
+    store::Operation op;
+    op.organization_id = "org";
+    op.source_id = "src";
+    op.kind = kind;
+    op.document_id = std::move(uri);
+    op.ordering_id = ordering_id;
+    op.payload = std::move(payload);
+    op.request_id = "r";
+    std::vector<store::Operation> ops = {op};
+    ASSERT_TRUE(store_->AppendOperations(ops).ok());
+    pipeline_->Wake();
+  }
+  void Add(std::string uri, uint64_t ordering_id, std::string text) {
+    Push(store::OperationKind::kAddOrUpdate, std::move(uri), ordering_id,
+         R"({"data":")" + text + R"(","compressiontype":"ZLIB"})");
+  }
+  void Drain() {
+    for (int i = 0; i < 500; ++i) {
+      if (*store_->PendingCount() == 0) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    FAIL() << "the pipeline did not drain the journal";
+  }
+  uint64_t Hits(std::string q) {
+    index::SearchRequest request;
+    request.q = std::move(q);
+    return index::Search({SourceIndexDir(dir_ / "index", "org", "src")}, request)->total_count;
+  }
+  std::vector<std::string> Results(const std::string& uri) {
+    std::vector<std::string> out;
+    auto logs = store_->QueryLogs(store::LogQuery{"org", std::nullopt, uri, 0, 100});
+    for (const auto& l : *logs) out.push_back(l.operation + "/" + l.result + "/" + l.reason);
+    return out;
+  }
+
+  std::filesystem::path dir_;
+  base::SystemClock clock_;
+  std::unique_ptr<store::StateStore> store_;
+  std::unique_ptr<blob::BlobStore> blobs_;
+  std::unique_ptr<Pipeline> pipeline_;
+};
+
+TEST_F(PipelineTest, IndexesAnInlineItem) {
+  Add("http://x/a", 1, "hello aardvark");
+  Drain();
+  EXPECT_EQ(Hits("aardvark"), 1u);
+  auto item = store_->GetItem("org", "src", "http://x/a");
+  ASSERT_TRUE(item->has_value());
+  EXPECT_EQ((*item)->state, store::ItemState::kIndexed);
+  EXPECT_EQ((*item)->file_type, "txt");
+  EXPECT_EQ(Results("http://x/a"), std::vector<std::string>{"ADD/COMPLETED/"});
+}
+
+TEST_F(PipelineTest, SkipsAnUpdateThatIsNotNewer) {
+  Add("http://x/a", 9, "newer bison");
+  Drain();
+  Add("http://x/a", 9, "same yak");
+  Add("http://x/a", 5, "older moose");
+  Drain();
+  EXPECT_EQ(Hits("bison"), 1u);
+  EXPECT_EQ(Hits("yak"), 0u);
+  EXPECT_EQ(Hits("moose"), 0u);
+  auto results = Results("http://x/a");
+  ASSERT_EQ(results.size(), 3u);
+  EXPECT_EQ(results[0], "ADD/SKIPPED/orderingId 5 not newer than 9");
+  EXPECT_EQ(results[1], "ADD/SKIPPED/orderingId 9 not newer than 9");
+}
+
+TEST_F(PipelineTest, OrderingIdsAboveTwoToThe63rdCompareAsUnsigned) {
+  Add("http://x/big", 10457712023373612345u, "crawler otter");
+  Drain();
+  Add("http://x/big", 1700000000000, "epoch puffin");
+  Drain();
+  EXPECT_EQ(Hits("otter"), 1u);
+  EXPECT_EQ(Hits("puffin"), 0u);
+}
+
+TEST_F(PipelineTest, DeleteLeavesATombstoneThatKeepsOlderAddsOut) {
+  Add("http://x/a", 5, "first lemur");
+  Drain();
+  Push(store::OperationKind::kDelete, "http://x/a", 10);
+  Drain();
+  EXPECT_EQ(Hits("lemur"), 0u);
+  Add("http://x/a", 7, "late gecko");
+  Drain();
+  EXPECT_EQ(Hits("gecko"), 0u);
+  auto item = store_->GetItem("org", "src", "http://x/a");
+  EXPECT_EQ((*item)->state, store::ItemState::kDeleted);
+  Add("http://x/a", 11, "fresh ibis");
+  Drain();
+  EXPECT_EQ(Hits("ibis"), 1u);
+}
+
+TEST_F(PipelineTest, DeleteWithChildrenTakesTheUriPrefixOnly) {
+  Add("file://folder", 1, "parent word");
+  Add("file://folder/a", 1, "child word");
+  Add("file://folder/sub/b", 1, "grandchild word");
+  Add("file://folder2", 1, "sibling word");
+  Drain();
+  EXPECT_EQ(Hits("word"), 4u);
+  Push(store::OperationKind::kDeleteWithChildren, "file://folder", 2);
+  Drain();
+  EXPECT_EQ(Hits("word"), 1u);
+  EXPECT_EQ(Hits("sibling"), 1u);
+  EXPECT_EQ(Results("file://folder/sub/b"),
+            (std::vector<std::string>{"DELETE_AND_CHILDREN/COMPLETED/", "ADD/COMPLETED/"}));
+}
+
+TEST_F(PipelineTest, CorruptDataFailsTheItemWithTheReason) {
+  std::string zlib = Zlib(std::string(100000, 'a'));
+  std::string truncated = zlib.substr(0, zlib.size() / 2);
+  Push(store::OperationKind::kAddOrUpdate, "http://x/bad", 1,
+       R"({"compressedbinarydata":")" + Base64(truncated) +
+           R"(","compressiontype":"ZLIB","fileextension":".txt"})");
+  Push(store::OperationKind::kAddOrUpdate, "http://x/good", 1,
+       R"({"compressedbinarydata":")" + Base64(Zlib("compressed walnut")) +
+           R"(","compressiontype":"ZLIB","fileextension":".txt"})");
+  Drain();
+  auto bad = store_->GetItem("org", "src", "http://x/bad");
+  ASSERT_TRUE(bad->has_value());
+  EXPECT_EQ((*bad)->state, store::ItemState::kFailed);
+  EXPECT_NE((*bad)->reason.find("truncated"), std::string::npos) << (*bad)->reason;
+  EXPECT_EQ(Hits("walnut"), 1u);
+}
+
+TEST_F(PipelineTest, AFileContainerIsReadThenRemoved) {
+  auto writer = std::move(blobs_->Create(store::ContainerBlobKey("f1"))).value();
+  ASSERT_TRUE(writer->Append(Zlib("<html><title>T</title><body>container quail</body></html>")).ok());
+  ASSERT_TRUE(writer->Commit().ok());
+  store::FileContainer container;
+  container.file_id = "f1";
+  container.organization_id = "org";
+  container.expires_ms = clock_.NowMs() + 60000;
+  ASSERT_TRUE(store_->CreateFileContainer(container).ok());
+  Push(store::OperationKind::kAddOrUpdate, "http://x/c", 1,
+       R"({"compressedbinarydatafileid":"f1","compressiontype":"ZLIB","fileextension":".html"})");
+  Drain();
+  EXPECT_EQ(Hits("quail"), 1u);
+  EXPECT_EQ(Results("http://x/c"), std::vector<std::string>{"ADD_BY_REFERENCE/COMPLETED/"});
+  EXPECT_TRUE((*store_->GetFileContainer("f1"))->consumed_ms.has_value());
+  EXPECT_EQ(blobs_->Open(store::ContainerBlobKey("f1")).status().code(),
+            base::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace sluice::pipeline
