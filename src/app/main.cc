@@ -82,6 +82,10 @@ int main(int argc, char** argv) {
       ->add_option("--max-request-bytes", config.max_request_bytes,
                    "Largest JSON request body (413 above)")
       ->capture_default_str();
+  serve
+      ->add_option("--container-ttl-seconds", config.container_ttl_seconds,
+                   "How long an uploadUri stays valid")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   if (serve->parsed()) return Serve(config);
   return 0;

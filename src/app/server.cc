@@ -131,6 +131,13 @@ base::Result<std::unique_ptr<Server>> Server::Open(const ServeConfig& config) {
   Parts& p = *parts;
   p.config = config;
   SLUICE_ASSIGN_OR_RETURN(auto listen, SplitListen(config.listen));
+  if (listen.second == 0 && config.public_url.empty()) {
+    return base::InvalidArgument(
+        "--listen with port 0 needs --public-url: upload URIs must name the real port");
+  }
+  if (config.container_ttl_seconds < 1 || config.container_ttl_seconds > 604800) {
+    return base::InvalidArgument("--container-ttl-seconds must be within 1..604800");
+  }
   const auto& dir = config.data_dir;
   SLUICE_RETURN_IF_ERROR(base::MakeDirs(dir / "keys"));
   SLUICE_ASSIGN_OR_RETURN(p.store, store::OpenSqliteStateStore(dir / "state.db"));
@@ -151,6 +158,7 @@ base::Result<std::unique_ptr<Server>> Server::Open(const ServeConfig& config) {
   push_options.upload_credentials.access_key_id = "SLUICE" + secret.substr(0, 14);
   push_options.upload_credentials.secret_access_key = secret;
   push_options.max_container_bytes = config.max_container_bytes;
+  push_options.container_ttl_seconds = config.container_ttl_seconds;
   p.push_api =
       std::make_unique<push::PushApi>(*p.store, *p.journal, *p.blobs, p.clock, push_options);
   p.search_api = std::make_unique<search::SearchApi>(*p.store, dir / "index");

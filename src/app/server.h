@@ -19,6 +19,7 @@ struct ServeConfig {
   int workers = 2;
   uint64_t max_container_bytes = 256ull * 1024 * 1024;
   uint64_t max_request_bytes = 6ull * 1024 * 1024;
+  int64_t container_ttl_seconds = 3600;  // how long an uploadUri stays valid
 };
 
 // What a fresh data directory was given, to show the user once.

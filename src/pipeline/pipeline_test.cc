@@ -1,10 +1,9 @@
 #include "pipeline/pipeline.h"
 
-#include <gtest/gtest.h>
-
 #include <chrono>
 #include <thread>
 
+#include <gtest/gtest.h>
 #include <zlib.h>
 
 #include "base/random.h"
@@ -16,8 +15,8 @@ namespace {
 std::string Zlib(std::string_view text) {
   uLongf size = compressBound(text.size());
   std::string out(size, '\0');
-  compress(reinterpret_cast<Bytef*>(out.data()), &size,
-           reinterpret_cast<const Bytef*>(text.data()), text.size());
+  compress(reinterpret_cast<Bytef*>(out.data()), &size, reinterpret_cast<const Bytef*>(text.data()),
+           text.size());
   out.resize(size);
   return out;
 }
@@ -29,7 +28,8 @@ std::string Base64(std::string_view in) {
   size_t i = 0;
   for (; i + 2 < in.size(); i += 3) {
     unsigned v = (static_cast<unsigned char>(in[i]) << 16) |
-                 (static_cast<unsigned char>(in[i + 1]) << 8) | static_cast<unsigned char>(in[i + 2]);
+                 (static_cast<unsigned char>(in[i + 1]) << 8) |
+                 static_cast<unsigned char>(in[i + 2]);
     for (int s = 18; s >= 0; s -= 6) out += kAlphabet[(v >> s) & 63];
   }
   if (i < in.size()) {
@@ -190,7 +190,8 @@ TEST_F(PipelineTest, CorruptDataFailsTheItemWithTheReason) {
 
 TEST_F(PipelineTest, AFileContainerIsReadThenRemoved) {
   auto writer = std::move(blobs_->Create(store::ContainerBlobKey("f1"))).value();
-  ASSERT_TRUE(writer->Append(Zlib("<html><title>T</title><body>container quail</body></html>")).ok());
+  ASSERT_TRUE(
+      writer->Append(Zlib("<html><title>T</title><body>container quail</body></html>")).ok());
   ASSERT_TRUE(writer->Commit().ok());
   store::FileContainer container;
   container.file_id = "f1";

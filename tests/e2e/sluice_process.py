@@ -23,7 +23,8 @@ def free_port():
 class Sluice:
     """One server process on 127.0.0.1 with its own data directory."""
 
-    def __init__(self, data_dir=None):
+    def __init__(self, data_dir=None, extra_args=()):
+        self.extra_args = list(extra_args)
         self.binary = os.environ["SLUICE_BIN"]
         self._tmp = None
         if data_dir is None:
@@ -35,15 +36,27 @@ class Sluice:
 
     def start(self):
         env = dict(os.environ, SLUICE_API_KEY=API_KEY)
-        self.proc = subprocess.Popen(
-            [self.binary, "serve", "--data-dir", self.data_dir,
-             "--listen", f"127.0.0.1:{self.port}"],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        line = self.proc.stdout.readline()
-        if not re.match(r"Sluice listening on http://127\.0\.0\.1:\d+", line):
-            rest = self.proc.stdout.read() if self.proc.poll() is not None else ""
-            raise RuntimeError(f"sluice did not start: {line!r} {rest!r}")
-        return self
+        # Output goes to a file, not a pipe nobody drains, so the server can never
+        # block on a full pipe during a long test.
+        self.log_path = os.path.join(self.data_dir, "server.log")
+        start_offset = os.path.getsize(self.log_path) if os.path.exists(self.log_path) else 0
+        with open(self.log_path, "a") as log:
+            self.proc = subprocess.Popen(
+                [self.binary, "serve", "--data-dir", self.data_dir,
+                 "--listen", f"127.0.0.1:{self.port}", *self.extra_args],
+                env=env, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            with open(self.log_path) as f:
+                f.seek(start_offset)
+                text = f.read()
+            if re.search(rf"Sluice listening on http://127\.0\.0\.1:{self.port}\n", text):
+                return self
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"sluice did not start: {text!r}")
 
     def kill9(self):
         self.proc.send_signal(signal.SIGKILL)

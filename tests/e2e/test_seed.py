@@ -4,6 +4,7 @@ push it by CompressedBinaryDataFileId, then find it in search and in the
 Content Browser JSON. Also every 403 of the upload, the Coveo errors, a corrupt
 item, and a kill -9 right after a 202."""
 
+import http.client
 import json
 import os
 import random
@@ -219,6 +220,52 @@ class SeedProcedureTest(unittest.TestCase):
             "GET", "/api/v1/organizations/local/logs?documentId=http://x/ordered")[1]["entries"]),
             what="the late add to be skipped")
         self.assertEqual(s.search("heron")["totalCount"], 0)
+
+
+class ContainerLimitsTest(unittest.TestCase):
+    """A server whose containers expire after 1 s and hold at most 1 MiB."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.sluice = Sluice(extra_args=["--container-ttl-seconds", "1",
+                                        "--max-container-bytes", str(1 << 20)]).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.sluice.cleanup()
+
+    def container(self):
+        status, body = self.sluice.json("POST", "/push/v1/organizations/local/files", {})
+        self.assertEqual(status, 201, body)
+        return body
+
+    def test_expired_upload_uri_is_access_denied(self):
+        c = self.container()
+        time.sleep(2.1)
+        status, _, body = self.sluice.upload(c["uploadUri"], b"late", REQUIRED)
+        self.assertEqual(status, 403, body)
+        self.assertIn(b"<Code>AccessDenied</Code>", body)
+        self.assertIn(b"expired", body)
+
+    def test_too_large_upload_is_entity_too_large(self):
+        c = self.container()
+        status, _, body = self.sluice.upload(c["uploadUri"], b"x" * ((1 << 20) + 1), REQUIRED)
+        self.assertEqual(status, 413, body)
+        self.assertIn(b"<Code>EntityTooLarge</Code>", body)
+        # Chunked, so the size is only known while streaming.
+        c = self.container()
+        u = urllib.parse.urlsplit(c["uploadUri"])
+        conn = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
+        conn.request("PUT", u.path + "?" + u.query, body=iter([b"y" * 65536] * 17),
+                     headers=REQUIRED, encode_chunked=True)
+        res = conn.getresponse()
+        self.assertEqual(res.status, 413)
+        self.assertIn(b"<Code>EntityTooLarge</Code>", res.read())
+        conn.close()
+        # Exactly the limit is fine.
+        c = self.container()
+        status, _, body = self.sluice.upload(c["uploadUri"], b"x" * (1 << 20), REQUIRED)
+        self.assertEqual(status, 200, body)
 
 
 class RestartTest(unittest.TestCase):
