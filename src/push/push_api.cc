@@ -53,6 +53,24 @@ base::Result<std::optional<uint64_t>> ParseOrderingId(const http::Request& reque
   return std::optional<uint64_t>(value);
 }
 
+// S3 answers a header mismatch with a bare signature error; naming the header
+// that differs saves the user a long hunt. The code stays AccessDenied.
+std::string RequiredHeaderHint(const http::Request& request) {
+  constexpr std::pair<std::string_view, std::string_view> kRequired[] = {
+      {kEncryptionHeader, "AES256"}, {"Content-Type", "application/octet-stream"}};
+  std::string hint;
+  for (auto [name, value] : kRequired) {
+    auto sent = request.Header(name);
+    if (!sent) {
+      hint += " Missing required header '" + std::string(name) + ": " + std::string(value) + "'.";
+    } else if (*sent != value) {
+      hint += " Header '" + std::string(name) + "' must be exactly '" + std::string(value) +
+              "' (got '" + std::string(*sent) + "').";
+    }
+  }
+  return hint;
+}
+
 class UploadSink final : public http::BodySink {
  public:
   UploadSink(std::unique_ptr<blob::BlobWriter> writer, store::StateStore& store,
@@ -165,6 +183,19 @@ http::Response PushApi::Journal(store::Operation op, const http::Request& reques
   return http::Response::Json(202, "{}");
 }
 
+std::variant<PushApi::ItemTarget, http::Response> PushApi::ParseItemTarget(
+    const http::Request& request) {
+  auto document_id = request.Query("documentId");
+  if (!document_id || document_id->empty()) {
+    return CoveoError(412, "MISSING_PARAMETER", "Parameter 'documentId' is missing.");
+  }
+  auto ordering_id = ParseOrderingId(request);
+  if (!ordering_id.ok()) {
+    return CoveoError(412, "INVALID_PARAMETER", ordering_id.status().message());
+  }
+  return ItemTarget{std::move(*document_id), ordering_id->value_or(ordering_.Next())};
+}
+
 http::Response PushApi::PutDocument(http::Request& request) {
   if (auto error = CheckSource(request)) return *error;
   if (!IsJsonContentType(request.Header("Content-Type"))) {
@@ -172,13 +203,9 @@ http::Response PushApi::PutDocument(http::Request& request) {
                       "Content-Type must be application/json (got '" +
                           std::string(*request.Header("Content-Type")) + "').");
   }
-  auto document_id = request.Query("documentId");
-  if (!document_id || document_id->empty()) {
-    return CoveoError(412, "MISSING_PARAMETER", "Parameter 'documentId' is missing.");
-  }
-  auto ordering_id = ParseOrderingId(request);
-  if (!ordering_id.ok())
-    return CoveoError(412, "INVALID_PARAMETER", ordering_id.status().message());
+  auto target = ParseItemTarget(request);
+  if (auto* error = std::get_if<http::Response>(&target)) return *error;
+  auto& [document_id, ordering_id] = std::get<ItemTarget>(target);
   std::optional<codec::Compression> query_compression;
   if (auto raw = request.Query("compressionType")) {
     auto parsed = codec::ParseCompression(*raw);
@@ -190,7 +217,7 @@ http::Response PushApi::PutDocument(http::Request& request) {
   }
   auto parsed = ParseCaseInsensitiveJson(request.body);
   if (!parsed.ok()) return CoveoError(400, "INVALID_JSON", parsed.status().message());
-  auto body = ValidateDocumentBody(std::move(*parsed), *document_id, query_compression);
+  auto body = ValidateDocumentBody(std::move(*parsed), document_id, query_compression);
   if (!body.ok()) return CoveoError(400, "INVALID_JSON", body.status().message());
 
   if (body->file_id) {
@@ -217,21 +244,17 @@ http::Response PushApi::PutDocument(http::Request& request) {
   }
   store::Operation op;
   op.kind = store::OperationKind::kAddOrUpdate;
-  op.document_id = *document_id;
-  op.ordering_id = ordering_id->value_or(ordering_.Next());
+  op.document_id = document_id;
+  op.ordering_id = ordering_id;
   op.payload = json::serialize(body->fields);
   return Journal(std::move(op), request);
 }
 
 http::Response PushApi::DeleteDocument(http::Request& request) {
   if (auto error = CheckSource(request)) return *error;
-  auto document_id = request.Query("documentId");
-  if (!document_id || document_id->empty()) {
-    return CoveoError(412, "MISSING_PARAMETER", "Parameter 'documentId' is missing.");
-  }
-  auto ordering_id = ParseOrderingId(request);
-  if (!ordering_id.ok())
-    return CoveoError(412, "INVALID_PARAMETER", ordering_id.status().message());
+  auto target = ParseItemTarget(request);
+  if (auto* error = std::get_if<http::Response>(&target)) return *error;
+  auto& [document_id, ordering_id] = std::get<ItemTarget>(target);
   bool children = false;
   if (auto raw = request.Query("deleteChildren")) {
     if (*raw != "true" && *raw != "false") {
@@ -242,8 +265,8 @@ http::Response PushApi::DeleteDocument(http::Request& request) {
   }
   store::Operation op;
   op.kind = children ? store::OperationKind::kDeleteWithChildren : store::OperationKind::kDelete;
-  op.document_id = *document_id;
-  op.ordering_id = ordering_id->value_or(ordering_.Next());
+  op.document_id = document_id;
+  op.ordering_id = ordering_id;
   op.payload = "{}";
   return Journal(std::move(op), request);
 }
@@ -293,7 +316,7 @@ std::variant<http::Response, std::unique_ptr<http::BodySink>> PushApi::StartUplo
   verify.headers = request.headers;
   verify.now_epoch_seconds = clock_.NowMs() / 1000;
   base::Status s = auth::VerifyPresigned(options_.upload_credentials, verify);
-  if (!s.ok()) return denied(s.message());
+  if (!s.ok()) return denied(s.message() + RequiredHeaderHint(request));
 
   const std::string& file_id = request.path_params.at("file");
   auto container = store_.GetFileContainer(file_id);

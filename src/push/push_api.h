@@ -48,6 +48,13 @@ class PushApi {
   http::Response CreateFileContainer(http::Request& request);
   std::variant<http::Response, std::unique_ptr<http::BodySink>> StartUpload(http::Request& request);
 
+  // The item a call is about: ?documentId= and ?orderingId= (default: the ordering clock).
+  struct ItemTarget {
+    std::string document_id;
+    uint64_t ordering_id = 0;
+  };
+  std::variant<ItemTarget, http::Response> ParseItemTarget(const http::Request& request);
+
   // Checks key, organization and source; the error to send when they fail.
   std::optional<http::Response> CheckSource(const http::Request& request);
   http::Response Journal(store::Operation op, const http::Request& request);

@@ -136,6 +136,8 @@ class SeedProcedureTest(unittest.TestCase):
                 self.assertEqual(status, 403, body)
                 self.assertIn(b"<Code>AccessDenied</Code>", body)
                 self.assertEqual(h.get("Content-Type"), "application/xml")
+                if name.startswith("missing"):
+                    self.assertIn(b"Missing required header", body)
         # Wrong method.
         u = urllib.parse.urlsplit(url)
         status, _, body = s.request("GET", u.path + "?" + u.query, key=None, headers=REQUIRED)
