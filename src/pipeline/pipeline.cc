@@ -1,5 +1,6 @@
 #include "pipeline/pipeline.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <unordered_map>
@@ -20,6 +21,12 @@ std::string OperationName(const Pipeline::Prepared& p) {
       return "DELETE_AND_CHILDREN";
   }
   return "UNKNOWN";
+}
+
+// Failures that come from the machine, not from the item's bytes.
+bool IsTransient(base::StatusCode code) {
+  return code == base::StatusCode::kIoError || code == base::StatusCode::kUnavailable ||
+         code == base::StatusCode::kInternal;
 }
 
 store::LogEntry Log(const store::Operation& op, const std::string& uri, std::string operation,
@@ -81,6 +88,9 @@ void Pipeline::Dispatch(const std::stop_token& stop) {
       std::lock_guard lock(wake_mu_);
       seen = wake_count_;
     }
+    for (auto& op : DueRetries()) {
+      if (!work_.Push(std::move(op), stop)) return;
+    }
     auto ops = store_.PendingOperations(cursor, 64);
     if (!ops.ok()) {
       std::fprintf(stderr, "pipeline: read journal: %s\n", ops.status().ToString().c_str());
@@ -92,8 +102,36 @@ void Pipeline::Dispatch(const std::stop_token& stop) {
       if (!ops->empty()) continue;
     }
     std::unique_lock lock(wake_mu_);
-    wake_cv_.wait_for(lock, stop, std::chrono::seconds(1), [&] { return wake_count_ != seen; });
+    int64_t wait_ms = 1000;
+    for (const auto& entry : retries_) {
+      wait_ms = std::clamp<int64_t>(entry.first - clock_.NowMs(), 1, wait_ms);
+    }
+    wake_cv_.wait_for(lock, stop, std::chrono::milliseconds(wait_ms),
+                      [&] { return wake_count_ != seen; });
   }
+}
+
+void Pipeline::ScheduleRetries(std::vector<store::Operation> ops) {
+  std::lock_guard lock(wake_mu_);
+  int64_t now = clock_.NowMs();
+  for (auto& op : ops) {
+    int64_t due = now + options_.retry_delay_ms * op.attempts;
+    retries_.emplace_back(due, std::move(op));
+  }
+  ++wake_count_;  // the dispatcher shortens its wait to the earliest retry
+  wake_cv_.notify_all();
+}
+
+std::vector<store::Operation> Pipeline::DueRetries() {
+  std::lock_guard lock(wake_mu_);
+  int64_t now = clock_.NowMs();
+  std::vector<store::Operation> due;
+  auto ripe = [&](const auto& entry) { return entry.first <= now; };
+  for (auto& [when, op] : retries_) {
+    if (when <= now) due.push_back(std::move(op));
+  }
+  std::erase_if(retries_, ripe);
+  return due;
 }
 
 void Pipeline::Work(const std::stop_token& stop) {
@@ -112,8 +150,14 @@ Pipeline::Prepared Pipeline::Prepare(store::Operation op) {
   auto item = ProcessAdd(p.op, p.op.source_id, blobs_, options_.limits, clock_.NowMs());
   if (item.ok()) {
     p.item = std::move(*item);
-  } else {
-    p.error = item.status().message();
+    return p;
+  }
+  p.error = item.status().message();
+  if (IsTransient(item.status().code())) {
+    p.transient = p.op.attempts + 1 < options_.max_attempts;
+    if (!p.transient) {
+      p.error += " (gave up after " + std::to_string(options_.max_attempts) + " attempts)";
+    }
   }
   return p;
 }
@@ -165,8 +209,13 @@ base::Status Pipeline::ApplyBatch(std::vector<Prepared>& batch) {
     out.items.push_back(std::move(item));
   };
 
+  std::vector<store::Operation> retry;
   for (Prepared& p : batch) {
     const store::Operation& op = p.op;
+    if (p.transient) {
+      retry.push_back(op);
+      continue;
+    }
     out.completed_seqs.push_back(op.seq);
     std::string operation = OperationName(p);
     // A container is used once, whether its item was indexed, failed or was stale.
@@ -226,6 +275,12 @@ base::Status Pipeline::ApplyBatch(std::vector<Prepared>& batch) {
   // batch, and a replayed put or delete is harmless.
   for (auto& [key, writer] : touched) SLUICE_RETURN_IF_ERROR(writer->Commit());
   SLUICE_RETURN_IF_ERROR(store_.CommitApplied(out, now));
+  for (auto& op : retry) {
+    // The count survives a restart, so a poison item cannot loop forever.
+    SLUICE_RETURN_IF_ERROR(store_.RecordAttempt(op.seq));
+    ++op.attempts;
+  }
+  ScheduleRetries(std::move(retry));
   for (const auto& file_id : out.consumed_file_ids)
     (void)blobs_.Remove(store::ContainerBlobKey(file_id));
   return base::Status::Ok();

@@ -31,6 +31,10 @@ struct PipelineOptions {
   std::filesystem::path index_root;  // one Xapian database per source below it
   int workers = 2;
   size_t apply_batch = 64;
+  // An add that fails for a reason outside the item (an I/O error) is tried
+  // again, after retry_delay_ms * attempts, up to max_attempts times in all.
+  int max_attempts = 5;
+  int64_t retry_delay_ms = 1000;
   ProcessingLimits limits;
 };
 
@@ -57,6 +61,7 @@ class Pipeline {
     std::optional<ProcessedItem> item;   // adds that processed cleanly
     std::string error;                   // adds that failed, with the reason
     std::optional<std::string> file_id;  // the file container an add refers to
+    bool transient = false;              // the error may go away: try again later
   };
 
  private:
@@ -75,9 +80,13 @@ class Pipeline {
   BlockingQueue<Prepared> applied_;
   std::map<std::string, std::unique_ptr<index::IndexWriter>> writers_;  // applier thread only
 
+  void ScheduleRetries(std::vector<store::Operation> ops);
+  std::vector<store::Operation> DueRetries();
+
   std::mutex wake_mu_;
   std::condition_variable_any wake_cv_;
   uint64_t wake_count_ = 0;
+  std::vector<std::pair<int64_t, store::Operation>> retries_;  // (due ms, op), by wake_mu_
 
   std::vector<std::jthread> threads_;  // last: joined before the members they use go
 };

@@ -1,5 +1,6 @@
 #include "pipeline/pipeline.h"
 
+#include <atomic>
 #include <chrono>
 #include <thread>
 
@@ -43,6 +44,28 @@ std::string Base64(std::string_view in) {
   return out;
 }
 
+// The real store, except that the first `failures` opens fail as a disk would.
+class FlakyBlobStore final : public blob::BlobStore {
+ public:
+  explicit FlakyBlobStore(blob::BlobStore& real) : real_(real) {}
+  base::Result<std::unique_ptr<blob::BlobWriter>> Create(std::string_view key) override {
+    return real_.Create(key);
+  }
+  base::Result<std::unique_ptr<blob::BlobReader>> Open(std::string_view key) override {
+    if (failures > 0) {
+      --failures;
+      return base::IoError("read blob: Input/output error");
+    }
+    return real_.Open(key);
+  }
+  base::Status Remove(std::string_view key) override { return real_.Remove(key); }
+
+  std::atomic<int> failures{0};
+
+ private:
+  blob::BlobStore& real_;
+};
+
 class PipelineTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -50,9 +73,12 @@ class PipelineTest : public ::testing::Test {
     std::filesystem::create_directories(dir_);
     store_ = std::move(store::OpenSqliteStateStore(dir_ / "state.db")).value();
     blob::MasterKey key{};
-    blobs_ = std::move(blob::OpenLocalBlobStore(dir_ / "blobs", key)).value();
+    real_blobs_ = std::move(blob::OpenLocalBlobStore(dir_ / "blobs", key)).value();
+    blobs_ = std::make_unique<FlakyBlobStore>(*real_blobs_);
     PipelineOptions options;
     options.index_root = dir_ / "index";
+    options.retry_delay_ms = 10;
+    options.max_attempts = 3;
     pipeline_ = std::make_unique<Pipeline>(*store_, *blobs_, clock_, options);
     pipeline_->Start();
   }
@@ -91,6 +117,21 @@ class PipelineTest : public ::testing::Test {
     request.q = std::move(q);
     return index::Search({SourceIndexDir(dir_ / "index", "org", "src")}, request)->total_count;
   }
+  // Stores an HTML page as file container `file_id` and pushes it as http://x/c.
+  void PushContainer(const std::string& file_id, const std::string& words) {
+    auto writer = std::move(real_blobs_->Create(store::ContainerBlobKey(file_id))).value();
+    ASSERT_TRUE(
+        writer->Append(Zlib("<html><title>T</title><body>" + words + "</body></html>")).ok());
+    ASSERT_TRUE(writer->Commit().ok());
+    store::FileContainer container;
+    container.file_id = file_id;
+    container.organization_id = "org";
+    container.expires_ms = clock_.NowMs() + 60000;
+    ASSERT_TRUE(store_->CreateFileContainer(container).ok());
+    Push(store::OperationKind::kAddOrUpdate, "http://x/c", 1,
+         R"({"compressedbinarydatafileid":")" + file_id +
+             R"(","compressiontype":"ZLIB","fileextension":".html"})");
+  }
   std::vector<std::string> Results(const std::string& uri) {
     std::vector<std::string> out;
     auto logs = store_->QueryLogs(store::LogQuery{"org", std::nullopt, uri, 0, 100});
@@ -101,7 +142,8 @@ class PipelineTest : public ::testing::Test {
   std::filesystem::path dir_;
   base::SystemClock clock_;
   std::unique_ptr<store::StateStore> store_;
-  std::unique_ptr<blob::BlobStore> blobs_;
+  std::unique_ptr<blob::BlobStore> real_blobs_;
+  std::unique_ptr<FlakyBlobStore> blobs_;
   std::unique_ptr<Pipeline> pipeline_;
 };
 
@@ -189,23 +231,32 @@ TEST_F(PipelineTest, CorruptDataFailsTheItemWithTheReason) {
 }
 
 TEST_F(PipelineTest, AFileContainerIsReadThenRemoved) {
-  auto writer = std::move(blobs_->Create(store::ContainerBlobKey("f1"))).value();
-  ASSERT_TRUE(
-      writer->Append(Zlib("<html><title>T</title><body>container quail</body></html>")).ok());
-  ASSERT_TRUE(writer->Commit().ok());
-  store::FileContainer container;
-  container.file_id = "f1";
-  container.organization_id = "org";
-  container.expires_ms = clock_.NowMs() + 60000;
-  ASSERT_TRUE(store_->CreateFileContainer(container).ok());
-  Push(store::OperationKind::kAddOrUpdate, "http://x/c", 1,
-       R"({"compressedbinarydatafileid":"f1","compressiontype":"ZLIB","fileextension":".html"})");
+  PushContainer("f1", "container quail");
   Drain();
   EXPECT_EQ(Hits("quail"), 1u);
   EXPECT_EQ(Results("http://x/c"), std::vector<std::string>{"ADD_BY_REFERENCE/COMPLETED/"});
   EXPECT_TRUE((*store_->GetFileContainer("f1"))->consumed_ms.has_value());
   EXPECT_EQ(blobs_->Open(store::ContainerBlobKey("f1")).status().code(),
             base::StatusCode::kNotFound);
+}
+
+TEST_F(PipelineTest, AnIoErrorIsRetriedNotBlamedOnTheItem) {
+  blobs_->failures = 2;
+  PushContainer("f2", "patient heron");
+  Drain();
+  EXPECT_EQ(Hits("heron"), 1u);
+  EXPECT_EQ(blobs_->failures, 0);
+}
+
+TEST_F(PipelineTest, RetriesStopAfterMaxAttempts) {
+  blobs_->failures = 100;
+  PushContainer("f3", "doomed stork");
+  Drain();
+  auto item = store_->GetItem("org", "src", "http://x/c");
+  ASSERT_TRUE(item->has_value());
+  EXPECT_EQ((*item)->state, store::ItemState::kFailed);
+  EXPECT_NE((*item)->reason.find("gave up after 3 attempts"), std::string::npos) << (*item)->reason;
+  EXPECT_EQ(blobs_->failures, 97);
 }
 
 }  // namespace
