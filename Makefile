@@ -7,7 +7,7 @@ LISTEN ?= 127.0.0.1:8080
 PUBLIC_URL ?= http://$(LISTEN)
 JOBS ?= $(shell nproc)
 
-.PHONY: deps configure build run test test-unit test-e2e format clean
+.PHONY: deps configure build run test test-asan format clean
 
 deps:
 	@./scripts/install-deps.sh
@@ -23,6 +23,12 @@ run: build
 
 test: build
 	@ctest --preset $(PRESET) -j $(JOBS)
+
+# Every suite again under AddressSanitizer + UndefinedBehaviorSanitizer (clang).
+test-asan: deps
+	@cmake --preset asan >/dev/null
+	@cmake --build --preset asan -j $(JOBS)
+	@ctest --preset asan -j $(JOBS)
 
 format:
 	@git ls-files '*.cc' '*.h' | xargs clang-format -i

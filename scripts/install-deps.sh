@@ -11,6 +11,8 @@ packages=(
   libcli11-dev
   # test
   libgtest-dev libgmock-dev curl python3 procps
+  # sanitizer build and format check
+  clang clang-format
 )
 
 missing=()
