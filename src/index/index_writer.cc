@@ -8,10 +8,36 @@
 
 #include "base/fs.h"
 #include "index/stored_fields.h"
+#include "index/term_collector.h"
 #include "index/xapian_schema.h"
 
 namespace sluice::index {
 namespace {
+
+// Title words under kTitlePrefix, then title and body words unprefixed (title ones weighted
+// kTitleWeight), stemmed and unstemmed, as the QueryParser in search.cc looks them up. A gap
+// between title and body (IncreaseTermpos) keeps a phrase from matching across the two.
+// TermCollector makes the same terms as TermGenerator several times faster on long bodies.
+// Every position is kept, however long the body: for a 50 MB body they cost about half of Put's
+// 3 s (Xapian takes them one call each), but a cap would make phrase searches silently miss the
+// text past it.
+void AddWords(const IndexDocument& item, Xapian::Document& document,
+              Xapian::TermGenerator& term_generator) {
+  if (TermCollector::MatchesTermGenerator()) {
+    TermCollector terms(EnglishStemmer());
+    terms.IndexText(item.title, 1, kTitlePrefix);
+    terms.IndexText(item.title, kTitleWeight);
+    terms.IncreaseTermpos();
+    terms.IndexText(item.body);
+    terms.AddTo(document);
+    return;
+  }
+  term_generator.set_document(document);
+  term_generator.index_text(item.title, 1, std::string(kTitlePrefix));
+  term_generator.index_text(item.title, kTitleWeight);
+  term_generator.increase_termpos();
+  term_generator.index_text(item.body);
+}
 
 // The document Xapian stores for an item: stored fields as data, boolean terms for lookup and
 // prefix deletion, sortable values, and the words of title and body.
@@ -27,12 +53,7 @@ Xapian::Document BuildXapianDocument(const IndexDocument& item,
                      Xapian::sortable_serialise(static_cast<double>(item.indexed_ms)));
   document.add_value(kUriSlot, item.uri);
 
-  term_generator.set_document(document);
-  term_generator.index_text(item.title, 1, std::string(kTitlePrefix));
-  term_generator.index_text(item.title, kTitleWeight);
-  // A gap so that a phrase cannot match across the end of the title and the start of the body.
-  term_generator.increase_termpos();
-  term_generator.index_text(item.body);
+  AddWords(item, document, term_generator);
   return document;
 }
 

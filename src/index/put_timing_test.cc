@@ -85,8 +85,8 @@ TEST(PutTimingTest, LargeBodyFromALargeVocabulary) {
     ASSERT_TRUE((*writer)->Commit().ok());
     const auto commit_done = std::chrono::steady_clock::now();
     using Seconds = std::chrono::duration<double>;
-    std::cout << "[ timing ] Put of a " << item.body.size() << "-byte body: "
-              << Seconds(put_done - start).count()
+    std::cout << "[ timing ] Put of a " << item.body.size()
+              << "-byte body: " << Seconds(put_done - start).count()
               << " s; Commit: " << Seconds(commit_done - put_done).count() << " s\n";
   }
   SearchRequest request;

@@ -114,7 +114,7 @@ std::string EncodeStoredFields(const IndexDocument& document, size_t body_max_by
   object["indexed_ms"] = document.indexed_ms;
   object["ordering_id"] = document.ordering_id;
   object["metadata"] = EncodeMetadata(document.metadata);
-  object["body"] = std::move(body);
+  object["body"] = body;  // json::value copies either way
   object["body_truncated"] = body_truncated;
   return json::serialize(object);
 }
