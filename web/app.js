@@ -204,8 +204,9 @@
   // A link that opens an item's own URI; plain text when the URI is not http(s).
   function externalLink(uri) {
     const href = safeHttpUrl(uri);
-    if (!href) return h('span', {className: 'uri'}, text(uri));
-    const link = h('a', {className: 'uri', target: '_blank', rel: 'noopener noreferrer'}, uri);
+    if (!href) return h('span', {className: 'uri'}, breakableUri(uri));
+    const link = h('a', {className: 'uri', target: '_blank', rel: 'noopener noreferrer'},
+        breakableUri(uri));
     link.href = href;
     return link;
   }
@@ -257,6 +258,12 @@
     return h('time', {dateTime: iso, title: iso}, date.toLocaleString());
   }
 
+  // The item's own title, or '' when it has none (the server repeats the URI in that case).
+  function itemTitle(item) {
+    const title = text(item.title).trim();
+    return title && title !== text(item.uri) ? title : '';
+  }
+
   function badge(value, kind) {
     return h('span', {className: `badge badge-${kind}`}, text(value) || '?');
   }
@@ -272,12 +279,27 @@
     return badge(result, kind || 'muted');
   }
 
-  function table(caption, headings, rows) {
+  // A heading is a label, or {label, className} to align or size its column.
+  function table(caption, headings, rows, className) {
+    const headingCell = (heading) => typeof heading === 'object' ?
+        h('th', {scope: 'col', className: heading.className}, heading.label) :
+        h('th', {scope: 'col'}, heading);
     return h('div', {className: 'table-wrap'},
-        h('table', {},
+        h('table', {className},
             h('caption', {className: 'visually-hidden'}, caption),
-            h('thead', {}, h('tr', {}, headings.map((heading) => h('th', {scope: 'col'}, heading)))),
+            h('thead', {}, h('tr', {}, headings.map(headingCell))),
             h('tbody', {}, rows)));
+  }
+
+  // A URI as text that may wrap after its separators (/ ? & = # .) rather than inside a word;
+  // the <wbr> elements are built here, never parsed from the string.
+  function breakableUri(uri) {
+    const parts = [];
+    for (const piece of text(uri).split(/(?<=[\/?&=#.])/)) {
+      if (parts.length) parts.push(h('wbr', {}));
+      parts.push(piece);
+    }
+    return parts;
   }
 
   function breadcrumbs(...crumbs) {
@@ -357,7 +379,9 @@
               formatCount(source.failedCount)));
     });
     return h('div', {}, heading,
-        table('Sources of the organization', ['Source', 'Type', 'Items', 'Failed'], rows));
+        table('Sources of the organization', ['Source', 'Type',
+          {label: 'Indexed', className: 'number'}, {label: 'Failed', className: 'number'}],
+        rows, 'sources-table'));
   }
 
   function sourceHeader(sourceId, activeTab) {
@@ -408,22 +432,27 @@
     }
     const rows = items.map((item) => {
       const failed = item.state === 'FAILED';
+      const uri = text(item.uri);
+      const title = itemTitle(item);
       return h('tr', {className: failed ? 'failed' : ''},
-          h('td', {className: 'uri-cell'},
-              h('a', {href: routes.item(sourceId, text(item.uri)), className: 'uri'}, text(item.uri))),
-          h('td', {}, text(item.title) || muted('(no title)')),
-          h('td', {}, text(item.fileType)),
-          sizeCell(item.size),
+          h('td', {className: 'item-cell'},
+              h('a', {href: routes.item(sourceId, uri),
+                className: title ? 'item-link' : 'item-link uri'}, title || breakableUri(uri)),
+              title ? h('div', {className: 'uri muted'}, breakableUri(uri)) : null,
+              item.reason ? h('div', {className: 'reason'}, text(item.reason)) : null),
+          h('td', {}, text(item.fileType) || muted(DASH)),
+          failed && !Number(item.size) ? h('td', {className: 'number'}, muted(DASH)) :
+                                         sizeCell(item.size),
           h('td', {className: 'nowrap'}, dateNode(item.indexedDate)),
-          h('td', {}, stateBadge(item.state),
-              item.reason ? h('div', {className: 'reason'}, text(item.reason)) : null));
+          h('td', {}, stateBadge(item.state)));
     });
     const hasMore = offset + items.length < total;
     const pageHref = (p) => routes.items(sourceId, '', p);
     return h('div', {},
         pager('Items', offset, items.length, total, ITEMS_PER_PAGE, pageHref, hasMore),
         table(`Items of source ${sourceId}`,
-            ['URI', 'Title', 'Type', 'Size', 'Indexed', 'State'], rows),
+            ['Item', 'Type', {label: 'Size', className: 'number'}, 'Processed', 'State'], rows,
+            'items-table'),
         pager('Items', offset, items.length, total, ITEMS_PER_PAGE, pageHref, hasMore));
   }
 
@@ -444,6 +473,7 @@
       const uri = text(result.uri);
       const title = text(result.title) || uri;
       const resultSource = text(raw.source);
+      const resultSourceId = text(raw.sourceid) || resultSource;
       const details = [
         resultSource ? `Source ${resultSource}` : null,
         raw.filetype ? text(raw.filetype) : null,
@@ -451,7 +481,7 @@
       ].filter(Boolean).join(' \u00b7 ');
       return h('li', {className: 'result'},
           h('div', {className: 'result-title'},
-              resultSource ? h('a', {href: routes.item(resultSource, uri)}, title) : title),
+              resultSourceId ? h('a', {href: routes.item(resultSourceId, uri)}, title) : title),
           h('div', {}, externalLink(text(result.clickUri) || uri)),
           result.excerpt ?
               h('p', {className: 'excerpt'}, highlighted(result.excerpt, result.excerptHighlights)) :
@@ -461,10 +491,9 @@
                                             null));
     }));
     const pageHref = (p) => routes.items(sourceId, query, p);
-    return h('div', {}, note,
-        pager('Results', firstResult, results.length, total, RESULTS_PER_PAGE, pageHref,
-            firstResult + results.length < total),
-        list);
+    const resultsPager = () => pager('Results', firstResult, results.length, total,
+        RESULTS_PER_PAGE, pageHref, firstResult + results.length < total);
+    return h('div', {}, note, resultsPager(), list, resultsPager());
   }
 
   async function itemView(route, context) {
@@ -473,19 +502,22 @@
       return h('div', {}, breadcrumbs({label: sourceId, href: routes.items(sourceId)}),
           h('p', {className: 'notice error'}, 'No item URI in the address: open an item from the list.'));
     }
+    document.title = `${uri} \u00b7 Sluice`;
     const item = await callApi('GET',
         `${sourceApi(sourceId)}/items/detail?uri=${enc(uri)}`);
-    const title = text(item.title) || uri;
+    const title = itemTitle(item) || uri;
     document.title = `${title} \u00b7 Sluice`;
+    const failed = item.state === 'FAILED';
+    const orderingId = text(item.orderingId);
 
     const summaryRows = [
       ['URI', externalLink(text(item.uri) || uri)],
       ['State', stateBadge(item.state)],
       item.reason ? ['Reason', h('span', {className: 'reason'}, text(item.reason))] : null,
       ['File type', text(item.fileType) || muted(DASH)],
-      ['Size', humanSize(item.size)],
-      ['Indexed', dateNode(item.indexedDate)],
-      ['Ordering ID', text(item.orderingId) || muted(DASH)],
+      ['Size', failed && !Number(item.size) ? muted(DASH) : humanSize(item.size)],
+      [item.state === 'INDEXED' ? 'Indexed' : 'Processed', dateNode(item.indexedDate)],
+      ['Ordering ID', orderingId && orderingId !== '0' ? orderingId : muted(DASH)],
     ].filter(Boolean);
     const summary = h('dl', {className: item.state === 'FAILED' ? 'summary failed' : 'summary'},
         summaryRows.map(([label, value]) => [h('dt', {}, label), h('dd', {}, value)]));
@@ -495,7 +527,7 @@
 
     return h('div', {},
         breadcrumbs({label: sourceId, href: routes.items(sourceId)}, {label: title}),
-        h('h1', {className: 'item-title'}, title),
+        h('h1', {className: 'item-title'}, itemTitle(item) ? title : breakableUri(uri)),
         summary,
         h('h2', {}, 'Fields'), fieldsTable(item.fields),
         h('h2', {}, 'Extracted text'), extractedText(item),
@@ -510,11 +542,23 @@
       const value = fields[name];
       const shown = Array.isArray(value) ?
           h('ul', {className: 'values'}, value.map((v) => h('li', {}, text(v)))) :
-          text(value);
+          fieldValue(name, value);
       return h('tr', {}, h('th', {scope: 'row', className: 'field-name'}, name),
           h('td', {className: 'field-value'}, shown));
     });
     return table('Fields of the item', ['Field', 'Value'], rows);
+  }
+
+  // Date fields hold milliseconds since the epoch: show the date, keeping the stored number.
+  const DATE_FIELDS = new Set(['date', 'indexeddate', 'sysdate', 'sysindexeddate']);
+
+  function fieldValue(name, value) {
+    const isEpochMs = (typeof value === 'number' && Number.isFinite(value) && value > 0) ||
+        (typeof value === 'string' && /^\d{10,}$/.test(value));
+    if (DATE_FIELDS.has(name.toLowerCase()) && isEpochMs) {
+      return [dateNode(value), ' ', muted(`(${text(value)})`)];
+    }
+    return text(value);
   }
 
   function extractedText(item) {
@@ -548,7 +592,7 @@
         showDocument ?
             h('td', {className: 'uri-cell'}, entry.documentId ?
                 h('a', {href: routes.item(sourceId, text(entry.documentId)), className: 'uri'},
-                    text(entry.documentId)) :
+                    breakableUri(entry.documentId)) :
                 muted(DASH)) :
             null,
         h('td', {}, text(entry.operation)),
@@ -583,7 +627,7 @@
       return;
     }
     const logTable = table(documentId ? 'Log of the item' : 'Log of the source', headings,
-        entries.map(rowFor));
+        entries.map(rowFor), 'log-table');
     const full = entries.length === LOG_LINES_PER_PAGE;
     if (page) {
       const pageHref = (p) => routes.logs(sourceId, p);
@@ -661,11 +705,19 @@
     return details.length ? `${error.message} (${details.join(', ')})` : error.message;
   }
 
-  // Shows an API failure in `container`; an authentication failure brings the sign-in form back
-  // instead, with the server's message. `append` keeps what the container already shows.
+  // The session cannot work at all: the key is refused or the organization does not exist.
+  function isSessionError(error) {
+    return error instanceof ApiError &&
+        (error.status === 401 || error.errorCode === 'ORGANIZATION_NOT_FOUND');
+  }
+
+  // Shows an API failure in `container`; a session failure brings the sign-in form back instead,
+  // with the server's message. `append` keeps what the container already shows.
   function showError(container, error, doing, append) {
-    if (error instanceof ApiError && error.status === 401) {
-      signOut(error.message + ' Sign in again with a valid API key.');
+    if (isSessionError(error)) {
+      signOut(error.status === 401 ?
+          `${error.message} Sign in again with a valid API key.` :
+          `${error.message} Sign in with the organization the key belongs to.`);
       return;
     }
     const box = h('div', {className: 'notice error', role: 'alert'},
@@ -683,6 +735,7 @@
   }
 
   function showSignIn(message, kind) {
+    document.title = 'Sign in \u00b7 Sluice';
     replaceChildren($('view'));
     updateSessionInfo(null);
     $('sign-in').hidden = false;
@@ -698,8 +751,9 @@
     showSignIn(message, kind);
   }
 
-  function onSignIn(event) {
+  async function onSignIn(event) {
     event.preventDefault();
+    hideMessage();
     const org = $('sign-in-org').value.trim();
     const apiKey = $('sign-in-key').value.trim();
     if (!org) {
@@ -711,7 +765,27 @@
           'Paste the key printed when it was created.');
       return;
     }
+    // Checks the key and organization before leaving the form, so a typo is answered here
+    // rather than by an error on whatever page the address names.
     saveSession(org, apiKey);
+    const button = $('sign-in-form').querySelector('button[type=submit]');
+    button.disabled = true;
+    try {
+      await callApi('GET', `${organizationApi()}/sources`);
+    } catch (error) {
+      if (isSessionError(error)) {
+        clearSession();
+        showMessage(error.status === 401 ?
+            `The key was refused: ${error.message} Check that it is the whole key, for ` +
+                `organization \u201c${org}\u201d.` :
+            `${error.message} Check the organization name.`);
+        $('sign-in-key').focus();
+        return;
+      }
+      // Anything else (server down, a failing page) is shown by the page itself.
+    } finally {
+      button.disabled = false;
+    }
     $('sign-in-key').value = '';
     $('sign-in').hidden = true;
     navigate(location.hash && location.hash !== '#' ? location.hash : routes.sources());
@@ -746,8 +820,22 @@
       const content = await VIEWS[route.view](route, context);
       if (context.isCurrent() && content) replaceChildren(view, content);
     } catch (error) {
-      if (context.isCurrent()) showError(view, error, 'Loading this page');
+      if (!context.isCurrent()) return;
+      document.title = 'Error \u00b7 Sluice';
+      showError(view, error, 'Loading this page');
+      if (loadSession()) view.appendChild(errorWayBack(route));
     }
+  }
+
+  // Links out of a page that failed to load: its source when it has one, and the sources.
+  function errorWayBack(route) {
+    const links = [];
+    if (route.sourceId && route.view !== 'items') {
+      links.push(h('a', {href: routes.items(route.sourceId)}, `Go to source ${route.sourceId}`),
+          ' \u00b7 ');
+    }
+    links.push(h('a', {href: routes.sources()}, 'Go to the sources'));
+    return h('p', {}, links);
   }
 
   function start() {

@@ -107,22 +107,20 @@ void Server::Parts::AddOperatorRoutes() {
     boost::json::object body{{"status", "ready"}, {"pendingOperations", *pending}};
     return http::Response::Json(200, boost::json::serialize(body));
   });
-  for (std::string path : {"/", "/index.html", "/app.js", "/style.css"}) {
-    router.Add("GET", path, [](http::Request& r) {
-      const web::Asset* asset = web::FindAsset(r.path == "/index.html" ? "/" : r.path);
-      if (asset == nullptr) return push::CoveoError(404, "NOT_FOUND", "No such page.");
-      http::Response res;
-      res.content_type = std::string(asset->content_type);
-      res.body = std::string(asset->body);
-      res.headers.emplace_back("Content-Security-Policy",
-                               "default-src 'self'; frame-ancestors 'none'");
-      res.headers.emplace_back("X-Frame-Options", "DENY");
-      res.headers.emplace_back("Cache-Control", "no-cache");
-      return res;
-    });
-  }
+  // The Content Browser's files answer any GET that no API route took.
   router.SetNotFound([](http::Request& r) {
-    return push::CoveoError(404, "NOT_FOUND", "No route for " + r.method + " " + r.path + ".");
+    const web::Asset* asset = r.method == "GET" ? web::FindAsset(r.path) : nullptr;
+    if (asset == nullptr) {
+      return push::CoveoError(404, "NOT_FOUND", "No route for " + r.method + " " + r.path + ".");
+    }
+    http::Response res;
+    res.content_type = std::string(asset->content_type);
+    res.body = std::string(asset->body);
+    res.headers.emplace_back("Content-Security-Policy",
+                             "default-src 'self'; img-src 'self'; frame-ancestors 'none'");
+    res.headers.emplace_back("X-Frame-Options", "DENY");
+    res.headers.emplace_back("Cache-Control", "no-cache");
+    return res;
   });
 }
 

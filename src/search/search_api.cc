@@ -50,6 +50,7 @@ json::object ResultJson(const index::SearchHit& hit) {
   raw["urihash"] = hit.permanent_id.substr(0, 16);
   raw["source"] = hit.source_name;
   raw["syssource"] = hit.source_name;
+  raw["sourceid"] = hit.source_id;  // the name may differ; the Content Browser links by id
   raw["sourcetype"] = "Push";
   raw["filetype"] = hit.file_type;
   raw["size"] = hit.size;
@@ -190,11 +191,25 @@ http::Response SearchApi::ListSources(http::Request& request) {
   return http::Response::Json(200, json::serialize(json::object{{"sources", std::move(out)}}));
 }
 
+std::optional<http::Response> SearchApi::CheckSource(const http::Request& request) {
+  const std::string& org = request.path_params.at("org");
+  auto access = access_.Check(request, org, push::kPrivilegeSearch);
+  if (!access.key) return access.error;
+  const std::string& source = request.path_params.at("source");
+  auto found = store_.GetSource(org, source);
+  if (!found.ok()) return push::FromStatus(found.status());
+  if (!*found) {
+    return push::CoveoError(
+        404, "SOURCE_DOES_NOT_EXIST",
+        "Source '" + source + "' does not exist in organization '" + org + "'.");
+  }
+  return std::nullopt;
+}
+
 http::Response SearchApi::ListItems(http::Request& request) {
   const std::string& org = request.path_params.at("org");
   const std::string& source = request.path_params.at("source");
-  auto access = access_.Check(request, org, push::kPrivilegeSearch);
-  if (!access.key) return access.error;
+  if (auto error = CheckSource(request)) return *error;
   uint32_t offset = ParseCount(request.Query("offset"), 0, UINT32_MAX);
   uint32_t limit = ParseCount(request.Query("limit"), 50, 1000);
   auto items = store_.ListItems(org, source, offset, limit);
@@ -211,8 +226,7 @@ http::Response SearchApi::ListItems(http::Request& request) {
 http::Response SearchApi::ItemDetail(http::Request& request) {
   const std::string& org = request.path_params.at("org");
   const std::string& source = request.path_params.at("source");
-  auto access = access_.Check(request, org, push::kPrivilegeSearch);
-  if (!access.key) return access.error;
+  if (auto error = CheckSource(request)) return *error;
   auto uri = request.Query("uri");
   if (!uri) return push::CoveoError(412, "MISSING_PARAMETER", "Parameter 'uri' is missing.");
   auto item = store_.GetItem(org, source, *uri);

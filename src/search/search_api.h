@@ -21,6 +21,8 @@ class SearchApi {
   http::Response ListItems(http::Request& request);
   http::Response ItemDetail(http::Request& request);
   http::Response Logs(http::Request& request);
+  // Checks the key and that the request's {source} exists; the error to send otherwise.
+  std::optional<http::Response> CheckSource(const http::Request& request);
 
   store::StateStore& store_;
   std::filesystem::path index_root_;

@@ -115,6 +115,11 @@ class SeedProcedureTest(unittest.TestCase):
         status, _, page = s.request("GET", "/", key=None)
         self.assertEqual(status, 200)
         self.assertIn(b"<html", page.lower())
+        status, headers, _ = s.request("GET", "/app.js", key=None)
+        self.assertEqual(status, 200)
+        self.assertIn("javascript", headers["Content-Type"])
+        status, body = s.json("GET", "/api/v1/organizations/local/sources/nope/items")
+        self.assertEqual((status, body["errorCode"]), (404, "SOURCE_DOES_NOT_EXIST"))
 
     def test_2_upload_refusals_are_s3_access_denied(self):
         s = self.sluice
