@@ -57,18 +57,20 @@ int Serve(const sluice::app::ServeConfig& config) {
   return 0;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int Main(int argc, char** argv) {
   CLI::App app{"Sluice: a self-hosted, Coveo Push API compatible ingestion and search server"};
   app.require_subcommand(1);
   sluice::app::ServeConfig config;
+  // Read before any thread exists, so getenv cannot race a setenv.
+  // NOLINTNEXTLINE(concurrency-mt-unsafe)
   if (const char* key = std::getenv("SLUICE_API_KEY"); key != nullptr && *key != '\0') {
     config.api_key = key;
   }
   CLI::App* serve = app.add_subcommand("serve", "Run the server");
   serve->add_option("--data-dir", config.data_dir, "Data directory")->capture_default_str();
-  serve->add_option("--listen", config.listen, "HOST:PORT to listen on (port 0: any free port)")
+  serve
+      ->add_option("--listen", config.listen,
+                   "HOST:PORT to listen on (port 0 picks a free port; needs --public-url)")
       ->capture_default_str();
   serve->add_option("--public-url", config.public_url,
                     "Base URL clients reach this server at; signed into upload URIs "
@@ -89,4 +91,16 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   if (serve->parsed()) return Serve(config);
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // CLI11 reports bad flags by exception; nothing else below throws.
+  try {
+    return Main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "sluice: %s\n", e.what());
+    return 1;
+  }
 }

@@ -106,7 +106,13 @@ std::optional<size_t> PercentDecode(std::string_view in, std::string* out) {
 
 // "20130524T000000Z" (ISO 8601 basic format, UTC).
 std::string FormatAmzDate(int64_t epoch_seconds) {
-  using namespace std::chrono;
+  using std::chrono::days;
+  using std::chrono::floor;
+  using std::chrono::hh_mm_ss;
+  using std::chrono::seconds;
+  using std::chrono::sys_days;
+  using std::chrono::sys_seconds;
+  using std::chrono::year_month_day;
   const sys_seconds instant{seconds{epoch_seconds}};
   const sys_days day = floor<days>(instant);
   const year_month_day date{day};
@@ -131,7 +137,11 @@ std::optional<int> ParseDigits(std::string_view digits) {
 // Parses "YYYYMMDDTHHMMSSZ" into epoch seconds; nullopt unless every field is
 // a real calendar value (no 30 February, no hour 24).
 std::optional<int64_t> ParseAmzDate(std::string_view text) {
-  using namespace std::chrono;
+  using std::chrono::day;
+  using std::chrono::month;
+  using std::chrono::sys_days;
+  using std::chrono::year;
+  using std::chrono::year_month_day;
   if (text.size() != 16 || text[8] != 'T' || text[15] != 'Z') return std::nullopt;
   auto y = ParseDigits(text.substr(0, 4));
   auto mo = ParseDigits(text.substr(4, 2));
@@ -144,7 +154,7 @@ std::optional<int64_t> ParseAmzDate(std::string_view text) {
                             day{static_cast<unsigned>(*d)}};
   if (!date.ok() || *h > 23 || *mi > 59 || *s > 59) return std::nullopt;
   const int64_t day_seconds = int64_t{sys_days{date}.time_since_epoch().count()} * 86400;
-  return day_seconds + *h * 3600 + *mi * 60 + *s;
+  return day_seconds + int64_t{*h} * 3600 + int64_t{*mi} * 60 + *s;
 }
 
 // ---------------------------------------------------------------- canonical request

@@ -28,7 +28,7 @@ using HeaderList = std::vector<std::pair<std::string, std::string>>;
 // The longest validity S3 accepts for a pre-signed URL: 7 days.
 inline constexpr int64_t kMaxPresignExpiresSeconds = 604800;
 // How long before its X-Amz-Date a pre-signed URL is already accepted (clock skew).
-inline constexpr int64_t kMaxClockSkewSeconds = 15 * 60;
+inline constexpr int64_t kMaxClockSkewSeconds = int64_t{15} * 60;
 
 struct PresignInput {
   std::string method;  // "PUT"

@@ -82,10 +82,7 @@ class [[nodiscard]] Result {
   Result(Status status) : v_(std::move(status)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return std::holds_alternative<T>(v_); }
-  const Status& status() const {
-    static_assert(sizeof(T) > 0);
-    return ok() ? kOkStatus() : std::get<Status>(v_);
-  }
+  const Status& status() const { return ok() ? OkStatus() : std::get<Status>(v_); }
   T& value() & { return std::get<T>(v_); }
   const T& value() const& { return std::get<T>(v_); }
   T&& value() && { return std::get<T>(std::move(v_)); }
@@ -95,7 +92,7 @@ class [[nodiscard]] Result {
   const T& operator*() const& { return value(); }
 
  private:
-  static const Status& kOkStatus() {
+  static const Status& OkStatus() {
     static const Status kOk;  // NOLINT: immutable, trivially destroyed in practice
     return kOk;
   }
@@ -113,10 +110,13 @@ class [[nodiscard]] Result {
     if (!sluice_status_.ok()) return sluice_status_; \
   } while (false)
 
+// `tmp` and `lhs` are declarations, which parentheses would break.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define SLUICE_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
   auto tmp = (expr);                                 \
   if (!tmp.ok()) return tmp.status();                \
   lhs = std::move(tmp).value()
+// NOLINTEND(bugprone-macro-parentheses)
 
 // SLUICE_ASSIGN_OR_RETURN(auto x, MakeX()); returns the error when MakeX fails.
 #define SLUICE_ASSIGN_OR_RETURN(lhs, expr) \

@@ -21,7 +21,7 @@ using ByteSink = std::function<base::Status(std::string_view chunk)>;
 // Not thread-safe. After a failure every later call returns the same failure.
 class Decompressor {
  public:
-  static constexpr size_t kMaxOutputChunkBytes = 256 * 1024;
+  static constexpr size_t kMaxOutputChunkBytes = size_t{256} * 1024;
 
   virtual ~Decompressor() = default;
   // Feeds compressed bytes. Fails with DataLoss on corrupt data and with

@@ -22,7 +22,7 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 
-constexpr size_t kStreamChunkBytes = 256 * 1024;
+constexpr size_t kStreamChunkBytes = size_t{256} * 1024;
 constexpr uint64_t kMaxLingerBytes = 64ull * 1024 * 1024;
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
@@ -301,7 +301,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void Drain(uint64_t budget) {
-    auto buf = buffer_.prepare(64 * 1024);
+    auto buf = buffer_.prepare(size_t{64} * 1024);
     stream_.async_read_some(buf,
                             [self = shared_from_this(), budget](beast::error_code ec, size_t n) {
                               if (ec || n >= budget) return self->stream_.close();
@@ -341,7 +341,13 @@ void Server::Impl::Accept() {
 Server::Server(const Router& router, ServerOptions options)
     : impl_(std::make_unique<Impl>(router, std::move(options))) {}
 
-Server::~Server() { Stop(); }
+Server::~Server() {
+  // Joining threads can only throw on a broken invariant; a destructor must not.
+  try {
+    Stop();
+  } catch (...) {  // NOLINT(bugprone-empty-catch)
+  }
+}
 
 base::Status Server::Start() {
   beast::error_code ec;

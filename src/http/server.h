@@ -18,7 +18,7 @@ struct ServerOptions {
   uint16_t port = 8080;  // 0: any free port (tests)
   int io_threads = 1;
   int handler_threads = 16;
-  uint64_t max_body_bytes = 6 * 1024 * 1024;  // non-streamed requests
+  uint64_t max_body_bytes = uint64_t{6} * 1024 * 1024;  // non-streamed requests
   uint32_t max_header_bytes = 16 * 1024;
   std::chrono::seconds idle_timeout{120};
   // Builds the error body for failures the server detects itself (400, 413, 431, 500).

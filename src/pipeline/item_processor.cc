@@ -14,7 +14,7 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr size_t kReadChunkBytes = 256 * 1024;
+constexpr size_t kReadChunkBytes = size_t{256} * 1024;
 constexpr std::string_view kReserved[] = {"compressedbinarydata", "compressedbinarydatafileid",
                                           "compressiontype",      "data",
                                           "documentid",           "fileextension",

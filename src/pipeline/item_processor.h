@@ -16,7 +16,7 @@ namespace sluice::pipeline {
 
 struct ProcessingLimits {
   uint64_t max_decompressed_bytes = 1024ull * 1024 * 1024;
-  size_t max_text_bytes = 128 * 1024 * 1024;
+  size_t max_text_bytes = size_t{128} * 1024 * 1024;
 };
 
 struct ProcessedItem {
