@@ -44,6 +44,8 @@ void Journal::Run(const std::stop_token& stop) {
     for (Waiter* w : group) {
       for (auto& op : *w->ops) op.seq = status.ok() ? all[i++].seq : 0;
     }
+    // Before the callers return, so that whatever they answer, the pipeline already knows.
+    if (status.ok() && on_append_) on_append_();
 
     lock.lock();
     ++groups_committed_;
@@ -52,11 +54,6 @@ void Journal::Run(const std::stop_token& stop) {
       w->done = true;
     }
     cv_.notify_all();
-    if (status.ok() && on_append_) {
-      lock.unlock();
-      on_append_();
-      lock.lock();
-    }
   }
 }
 

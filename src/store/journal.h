@@ -19,7 +19,8 @@ namespace sluice::store {
 // Thread-safe. Append() blocks until its operations are durable (or failed).
 class Journal {
  public:
-  // `on_append` runs after each durable group, e.g. to wake the pipeline.
+  // `on_append` runs after each durable group, before its callers return
+  // (e.g. to wake the pipeline). It must not call Append.
   Journal(StateStore& store, std::function<void()> on_append);
   ~Journal();
   Journal(const Journal&) = delete;
