@@ -14,6 +14,7 @@
 #include "pipeline/pipeline.h"
 #include "push/errors.h"
 #include "push/push_api.h"
+#include "search/logs_api.h"
 #include "search/search_api.h"
 #include "store/journal.h"
 #include "store/state_store.h"
@@ -63,6 +64,7 @@ struct Server::Parts {
   std::unique_ptr<store::Journal> journal;
   std::unique_ptr<push::PushApi> push_api;
   std::unique_ptr<search::SearchApi> search_api;
+  std::unique_ptr<search::LogsApi> logs_api;
   http::Router router;
   std::unique_ptr<http::Server> http;
 
@@ -162,6 +164,8 @@ base::Result<std::unique_ptr<Server>> Server::Open(const ServeConfig& config) {
   p.search_api = std::make_unique<search::SearchApi>(*p.store, dir / "index");
   p.push_api->Register(p.router);
   p.search_api->Register(p.router);
+  p.logs_api = std::make_unique<search::LogsApi>(*p.store);
+  p.logs_api->Register(p.router);
   p.AddOperatorRoutes();
 
   http::ServerOptions http_options;

@@ -52,5 +52,16 @@ TEST(ClockTest, FormatsIso8601WithMilliseconds) {
   EXPECT_EQ(FormatIso8601Ms(1369353600123), "2013-05-24T00:00:00.123Z");
 }
 
+TEST(ClockTest, ParsesW3cDateTimes) {
+  EXPECT_EQ(ParseIso8601Ms("2013-05-24T00:00:00.123Z"), 1369353600123);
+  EXPECT_EQ(ParseIso8601Ms("2013-05-24"), 1369353600000);
+  EXPECT_EQ(ParseIso8601Ms("2013-05-24T02:00+02:00"), 1369353600000);
+  EXPECT_EQ(ParseIso8601Ms("2013-05-23T23:00:00.5-01:00"), 1369353600500);
+  EXPECT_FALSE(ParseIso8601Ms("2013-05-24T00:00:00"));  // no zone
+  EXPECT_FALSE(ParseIso8601Ms("2013-13-24"));
+  EXPECT_FALSE(ParseIso8601Ms("yesterday"));
+  EXPECT_FALSE(ParseIso8601Ms("2013-05-24T00:00:00Zjunk"));
+}
+
 }  // namespace
 }  // namespace sluice::base

@@ -2,7 +2,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace sluice::base {
 
@@ -20,5 +22,9 @@ class SystemClock final : public Clock {
 
 // "2026-11-26T21:29:24.123Z"
 std::string FormatIso8601Ms(int64_t epoch_ms);
+
+// Parses a W3C date-time into epoch ms: "2026-11-26", "2026-11-26T21:29Z",
+// "2026-11-26T21:29:24.123+02:00"... A time needs a zone (Z or an offset).
+std::optional<int64_t> ParseIso8601Ms(std::string_view text);
 
 }  // namespace sluice::base

@@ -44,6 +44,13 @@ std::optional<std::string_view> Request::Header(std::string_view name) const {
 }
 
 std::optional<std::string> Request::Query(std::string_view name) const {
+  std::vector<std::string> all = QueryAll(name);
+  if (all.empty()) return std::nullopt;
+  return std::move(all.front());
+}
+
+std::vector<std::string> Request::QueryAll(std::string_view name) const {
+  std::vector<std::string> out;
   std::string_view rest = query;
   while (!rest.empty()) {
     size_t amp = rest.find('&');
@@ -58,9 +65,9 @@ std::optional<std::string> Request::Query(std::string_view name) const {
     auto decoded = PercentDecode(value, true);
     // A value that is not valid percent-encoding is taken as sent: clients that
     // don't encode (documentId=http://x/100%) still reach the handler.
-    return decoded.ok() ? *decoded : std::string(value);
+    out.push_back(decoded.ok() ? *decoded : std::string(value));
   }
-  return std::nullopt;
+  return out;
 }
 
 Response Response::Json(int status, std::string body) {

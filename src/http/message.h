@@ -29,6 +29,8 @@ struct Request {
   std::optional<std::string_view> Header(std::string_view name) const;
   // Percent-decoded query parameter ('+' is a space); the first occurrence.
   std::optional<std::string> Query(std::string_view name) const;
+  // Every occurrence, in order.
+  std::vector<std::string> QueryAll(std::string_view name) const;
 };
 
 struct Response {

@@ -134,7 +134,10 @@ class PipelineTest : public ::testing::Test {
   }
   std::vector<std::string> Results(const std::string& uri) {
     std::vector<std::string> out;
-    auto logs = store_->QueryLogs(store::LogQuery{"org", std::nullopt, uri, 0, 100});
+    store::LogQuery query;
+    query.organization_id = "org";
+    query.document_id = uri;
+    auto logs = store_->QueryLogs(query);
     for (const auto& l : *logs) out.push_back(l.operation + "/" + l.result + "/" + l.reason);
     return out;
   }

@@ -262,7 +262,7 @@ http::Response SearchApi::Logs(http::Request& request) {
   if (!access.key) return access.error;
   store::LogQuery query;
   query.organization_id = org;
-  query.source_id = request.Query("source");
+  if (auto source = request.Query("source")) query.sources.include.push_back(*source);
   query.document_id = request.Query("documentId");
   query.offset = ParseCount(request.Query("offset"), 0, UINT32_MAX);
   query.limit = ParseCount(request.Query("limit"), 100, 1000);

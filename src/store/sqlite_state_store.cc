@@ -2,6 +2,7 @@
 // mutex) and one read connection, so browsing never waits for a long commit.
 #include <mutex>
 #include <sstream>
+#include <variant>
 
 #include "store/sqlite.h"
 #include "store/state_store.h"
@@ -109,6 +110,83 @@ base::Status InsertLogs(Connection& conn, const std::vector<LogEntry>& logs) {
     SLUICE_RETURN_IF_ERROR(s.Run());
   }
   return base::Status::Ok();
+}
+
+// A log query as SQL with its parameters, in order.
+struct LogSql {
+  std::string text;
+  std::vector<std::variant<int64_t, std::string>> params;
+};
+
+void AddLogFilter(LogSql& sql, std::string_view column, const LogFilter& filter) {
+  auto in_list = [&](const std::vector<std::string>& values, std::string_view op) {
+    if (values.empty()) return;
+    sql.text += " AND " + std::string(column) + " " + std::string(op) + " (";
+    for (size_t i = 0; i < values.size(); ++i) {
+      sql.text += i == 0 ? "?" : ", ?";
+      sql.params.emplace_back(values[i]);
+    }
+    sql.text += ")";
+  };
+  in_list(filter.include, "IN");
+  in_list(filter.exclude, "NOT IN");
+}
+
+// '*' matches any run of characters; every other character only itself.
+std::string WildcardToGlob(std::string_view pattern) {
+  std::string glob;
+  for (char c : pattern) {
+    if (c == '*') {
+      glob += '*';
+    } else if (c == '?' || c == '[') {
+      glob += '[';
+      glob += c;
+      glob += ']';
+    } else {
+      glob += c;
+    }
+  }
+  return glob;
+}
+
+LogSql BuildLogSql(const LogQuery& q) {
+  LogSql sql;
+  sql.text =
+      "SELECT id, datetime_ms, org, source, document_id, operation, task, result, reason, "
+      "request_id FROM item_logs WHERE org = ?";
+  sql.params.emplace_back(q.organization_id);
+  AddLogFilter(sql, "source", q.sources);
+  AddLogFilter(sql, "operation", q.operations);
+  AddLogFilter(sql, "result", q.results);
+  AddLogFilter(sql, "task", q.tasks);
+  if (q.document_id) {
+    switch (q.document_id_matching) {
+      case DocumentIdMatching::kExact:
+        sql.text += " AND document_id = ?";
+        sql.params.emplace_back(*q.document_id);
+        break;
+      case DocumentIdMatching::kPartial:
+        sql.text += " AND instr(document_id, ?) > 0";
+        sql.params.emplace_back(*q.document_id);
+        break;
+      case DocumentIdMatching::kWildcard:
+        sql.text += " AND document_id GLOB ?";
+        sql.params.emplace_back(WildcardToGlob(*q.document_id));
+        break;
+    }
+  }
+  if (q.from_ms) {
+    sql.text += " AND datetime_ms >= ?";
+    sql.params.emplace_back(*q.from_ms);
+  }
+  if (q.to_ms) {
+    sql.text += " AND datetime_ms <= ?";
+    sql.params.emplace_back(*q.to_ms);
+  }
+  sql.text += " ORDER BY id DESC LIMIT ? OFFSET ?";
+  sql.params.emplace_back(static_cast<int64_t>(q.limit));
+  sql.params.emplace_back(static_cast<int64_t>(q.offset));
+  return sql;
 }
 
 class SqliteStateStore final : public StateStore {
@@ -401,18 +479,13 @@ class SqliteStateStore final : public StateStore {
   }
 
   base::Result<std::vector<LogEntry>> QueryLogs(const LogQuery& q) override {
+    LogSql sql = BuildLogSql(q);
     std::lock_guard lock(read_mu_);
-    SLUICE_ASSIGN_OR_RETURN(
-        Statement st,
-        reader_.Prepare("SELECT id, datetime_ms, org, source, document_id, operation, task, "
-                        "result, reason, request_id FROM item_logs WHERE org = ?1 "
-                        "AND (?2 IS NULL OR source = ?2) AND (?3 IS NULL OR document_id = ?3) "
-                        "ORDER BY id DESC LIMIT ?4 OFFSET ?5"));
-    st.Bind(1, q.organization_id)
-        .BindOptional(2, q.source_id)
-        .BindOptional(3, q.document_id)
-        .Bind(4, static_cast<int64_t>(q.limit))
-        .Bind(5, static_cast<int64_t>(q.offset));
+    SLUICE_ASSIGN_OR_RETURN(Statement st, reader_.Prepare(sql.text));
+    for (size_t i = 0; i < sql.params.size(); ++i) {
+      const int index = static_cast<int>(i + 1);
+      std::visit([&](const auto& v) { st.Bind(index, v); }, sql.params[i]);
+    }
     std::vector<LogEntry> out;
     for (;;) {
       SLUICE_ASSIGN_OR_RETURN(bool row, st.Step());

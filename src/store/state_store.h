@@ -87,10 +87,24 @@ struct LogEntry {
   std::string request_id;
 };
 
+// One dimension of a log filter: only `include` values when it is not empty, never `exclude` ones.
+struct LogFilter {
+  std::vector<std::string> include;
+  std::vector<std::string> exclude;
+};
+
+enum class DocumentIdMatching { kExact, kPartial, kWildcard };  // wildcard: '*' matches any run
+
 struct LogQuery {
   std::string organization_id;
-  std::optional<std::string> source_id;
+  LogFilter sources;
+  LogFilter operations;
+  LogFilter results;
+  LogFilter tasks;
   std::optional<std::string> document_id;
+  DocumentIdMatching document_id_matching = DocumentIdMatching::kExact;
+  std::optional<int64_t> from_ms;  // inclusive
+  std::optional<int64_t> to_ms;    // inclusive
   uint32_t offset = 0;
   uint32_t limit = 100;
 };

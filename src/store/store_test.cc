@@ -78,7 +78,10 @@ TEST_F(StoreTest, JournalSurvivesReopenUntilCompleted) {
   auto item = store_->GetItem("org", "src", "a");
   ASSERT_TRUE(item.ok() && item->has_value());
   EXPECT_EQ((*item)->title, "A");
-  auto logs = store_->QueryLogs(LogQuery{"org", std::nullopt, std::string("a"), 0, 10});
+  LogQuery query;
+  query.organization_id = "org";
+  query.document_id = "a";
+  auto logs = store_->QueryLogs(query);
   ASSERT_EQ(logs->size(), 1u);
   EXPECT_EQ((*logs)[0].result, "COMPLETED");
 }
@@ -126,6 +129,60 @@ TEST_F(StoreTest, JournalGroupsConcurrentAppends) {
   EXPECT_EQ(*store_->PendingCount(), 200u);
   EXPECT_LE(journal.groups_committed(), 200u);
   EXPECT_EQ(static_cast<uint64_t>(appended.load()), journal.groups_committed());
+}
+
+}  // namespace
+}  // namespace sluice::store
+
+namespace sluice::store {
+namespace {
+
+TEST_F(StoreTest, LogQueriesFilterByEveryDimension) {
+  std::vector<LogEntry> logs = {
+      {0, 1000, "org", "s1", "http://x/a", "ADD", "INDEXING", "COMPLETED", "", "r1"},
+      {0, 2000, "org", "s1", "http://x/b", "ADD_BY_REFERENCE", "PROCESSING", "ERROR", "bad", "r2"},
+      {0, 3000, "org", "s2", "http://y/a?[1]", "DELETE", "INDEXING", "COMPLETED", "", "r3"},
+      {0, 4000, "org", "s2", "http://x/a", "ADD", "CONSUMING", "SKIPPED", "old", "r4"},
+      {0, 5000, "other", "s1", "http://x/a", "ADD", "INDEXING", "COMPLETED", "", "r5"},
+  };
+  ASSERT_TRUE(store_->AppendLogs(logs).ok());
+  auto ids = [&](LogQuery q) {
+    q.organization_id = "org";
+    std::vector<std::string> out;
+    for (const auto& l : *store_->QueryLogs(q)) out.push_back(l.request_id);
+    return out;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(ids({}), (V{"r4", "r3", "r2", "r1"}));
+  LogQuery q;
+  q.sources.include = {"s1"};
+  EXPECT_EQ(ids(q), (V{"r2", "r1"}));
+  q = {};
+  q.results.exclude = {"COMPLETED"};
+  EXPECT_EQ(ids(q), (V{"r4", "r2"}));
+  q = {};
+  q.operations.include = {"ADD", "DELETE"};
+  q.tasks.include = {"INDEXING"};
+  EXPECT_EQ(ids(q), (V{"r3", "r1"}));
+  q = {};
+  q.from_ms = 2000;
+  q.to_ms = 3000;
+  EXPECT_EQ(ids(q), (V{"r3", "r2"}));
+  q = {};
+  q.document_id = "http://x/a";
+  EXPECT_EQ(ids(q), (V{"r4", "r1"}));
+  q.document_id_matching = DocumentIdMatching::kPartial;
+  q.document_id = "x/";
+  EXPECT_EQ(ids(q), (V{"r4", "r2", "r1"}));
+  q.document_id_matching = DocumentIdMatching::kWildcard;
+  q.document_id = "http://y/*?[1]";
+  EXPECT_EQ(ids(q), (V{"r3"}));
+  q.document_id = "*b";
+  EXPECT_EQ(ids(q), (V{"r2"}));
+  q = {};
+  q.offset = 1;
+  q.limit = 2;
+  EXPECT_EQ(ids(q), (V{"r3", "r2"}));
 }
 
 }  // namespace

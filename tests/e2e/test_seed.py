@@ -4,8 +4,11 @@ push it by CompressedBinaryDataFileId, then find it in search and in the
 Content Browser JSON. Also every 403 of the upload, the Coveo errors, a corrupt
 item, and a kill -9 right after a 202."""
 
+import base64
+import gzip
 import http.client
 import json
+import lzma
 import os
 import random
 import sys
@@ -227,6 +230,113 @@ class SeedProcedureTest(unittest.TestCase):
             "GET", "/api/v1/organizations/local/logs?documentId=http://x/ordered")[1]["entries"]),
             what="the late add to be skipped")
         self.assertEqual(s.search("heron")["totalCount"], 0)
+
+
+def compress(kind, data):
+    if kind == "UNCOMPRESSED":
+        return data
+    if kind == "ZLIB":
+        return zlib.compress(data)
+    if kind == "GZIP":  # two members, as concatenated .gz files are
+        half = len(data) // 2
+        return gzip.compress(data[:half]) + gzip.compress(data[half:])
+    if kind == "DEFLATE":
+        c = zlib.compressobj(wbits=-15)
+        return c.compress(data) + c.flush()
+    if kind == "LZMA":
+        return lzma.compress(data, format=lzma.FORMAT_XZ)
+    if kind == "LZMA_ALONE":
+        return lzma.compress(data, format=lzma.FORMAT_ALONE)
+    raise ValueError(kind)
+
+
+class PushVariantsTest(unittest.TestCase):
+    """Every compressionType, inline and by file container, and the Logs API."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.sluice = Sluice().start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.sluice.cleanup()
+
+    def test_every_compression_type_inline_and_by_container(self):
+        s = self.sluice
+        kinds = ["UNCOMPRESSED", "ZLIB", "GZIP", "DEFLATE", "LZMA", "LZMA_ALONE"]
+        for i, kind in enumerate(kinds):
+            wire = "LZMA" if kind == "LZMA_ALONE" else kind
+            page = f"<html><title>{kind}</title><body>inline{i}word container{i}word</body></html>"
+            data = compress(kind, page.replace(f"container{i}word", "").encode())
+            # Inline, compressionType in the body in mixed case (as the Node client sends it).
+            status, body = s.put_document(f"http://v/inline-{i}", {
+                "compressedBinaryData": base64.b64encode(data).decode(),
+                "compressionType": wire.capitalize(), "fileExtension": ".html"})
+            self.assertEqual(status, 202, body)
+            # By container, compressionType in the query.
+            status, container = s.json("POST", "/push/v1/organizations/local/files", {})
+            self.assertEqual(status, 201)
+            data = compress(kind, page.replace(f"inline{i}word", "").encode())
+            self.assertEqual(s.upload(container["uploadUri"], data, REQUIRED)[0], 200)
+            status, body = s.put_document(
+                f"http://v/container-{i}",
+                {"fileExtension": ".html", "compressedBinaryDataFileId": container["fileId"]},
+                query=f"&compressionType={wire.lower()}")
+            self.assertEqual(status, 202, body)
+        for i, kind in enumerate(kinds):
+            with self.subTest(kind):
+                for where in ("inline", "container"):
+                    res = s.wait_for(lambda: (r := s.search(f"{where}{i}word"))["totalCount"] and r,
+                                     what=f"{kind} {where}")
+                    self.assertEqual(res["results"][0]["uri"], f"http://v/{where}-{i}")
+                    self.assertEqual(res["results"][0]["title"], kind)
+        status, body = s.put_document("http://v/bad", {"data": "x"}, query="&compressionType=BROTLI")
+        self.assertEqual((status, body["errorCode"]), (412, "INVALID_PARAMETER"))
+        self.assertIn("BROTLI", body["message"])
+
+    def test_logs_api_filters_and_pages(self):
+        s = self.sluice
+        for i in range(3):
+            self.assertEqual(s.put_document(f"http://logs/ok-{i}", {"data": "fine"})[0], 202)
+        bad = base64.b64encode(zlib.compress(b"x" * 10000)[:20]).decode()
+        self.assertEqual(s.put_document("http://logs/bad", {"compressedBinaryData": bad})[0], 202)
+        s.wait_for(lambda: s.json("GET", "/logs/v1/organizations/local?documentId=http://logs/bad")[1]
+                   ["documentLogEntries"], what="the bad item's log line")
+
+        status, res = s.json("POST", "/logs/v1/organizations/local?from=2000-01-01T00:00:00Z"
+                             "&to=2999-01-01T00:00:00Z", {"sourcesIds": ["local-default"],
+                                                         "results": ["ERROR"], "operations": ["ADD"]})
+        self.assertEqual(status, 200, res)
+        entries = [e for e in res["documentLogEntries"] if e["id"] == "http://logs/bad"]
+        self.assertEqual(len(entries), 1)
+        e = entries[0]
+        self.assertEqual((e["operation"], e["result"], e["task"], e["sourceId"], e["organizationId"]),
+                         ("ADD", "ERROR", "PROCESSING", "local-default", "local"))
+        self.assertIn("ZLIB", e["meta"]["reason"])
+        self.assertRegex(e["datetime"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+
+        path = "/logs/v1/organizations/local?documentId=http://logs/ok-*&documentIdMatching=WILDCARD"
+        status, page0 = s.json("GET", path + "&perPage=2&page=0")
+        status, page1 = s.json("GET", path + "&perPage=2&page=1")
+        self.assertEqual(len(page0["documentLogEntries"]), 2)
+        self.assertTrue(page0["hasNextPage"])
+        self.assertEqual(len(page1["documentLogEntries"]), 1)
+        self.assertFalse(page1["hasNextPage"])
+        ids = {e["id"] for e in page0["documentLogEntries"] + page1["documentLogEntries"]}
+        self.assertEqual(ids, {f"http://logs/ok-{i}" for i in range(3)})
+
+        status, res = s.json("POST", "/logs/v1/organizations/local",
+                             {"excludeResults": ["COMPLETED"], "operations": ["ADD"]})
+        self.assertTrue(res["documentLogEntries"])
+        self.assertTrue(all(e["result"] != "COMPLETED" for e in res["documentLogEntries"]))
+
+        for query, word in [("?operations=ADDD", "ADDD"), ("?from=yesterday", "from"),
+                            ("?perPage=0", "perPage"), ("?documentIdMatching=FUZZY", "FUZZY")]:
+            with self.subTest(query):
+                status, res = s.json("GET", "/logs/v1/organizations/local" + query)
+                self.assertEqual((status, res["errorCode"]), (412, "INVALID_PARAMETER"))
+                self.assertIn(word, res["message"])
+        self.assertEqual(s.json("GET", "/logs/v1/organizations/local", key="nope")[0], 401)
 
 
 class ContainerLimitsTest(unittest.TestCase):
