@@ -88,6 +88,8 @@ int Main(int argc, char** argv) {
       ->add_option("--container-ttl-seconds", config.container_ttl_seconds,
                    "How long an uploadUri stays valid")
       ->capture_default_str();
+  serve->add_flag("--ignore-queue-delay", config.ignore_queue_delay,
+                  "Run documents/olderthan at once instead of after its queueDelay");
   CLI11_PARSE(app, argc, argv);
   if (serve->parsed()) return Serve(config);
   return 0;

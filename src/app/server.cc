@@ -149,6 +149,7 @@ base::Result<std::unique_ptr<Server>> Server::Open(const ServeConfig& config) {
   pipeline::PipelineOptions pipeline_options;
   pipeline_options.index_root = dir / "index";
   pipeline_options.workers = config.workers;
+  pipeline_options.ignore_queue_delay = config.ignore_queue_delay;
   p.pipeline = std::make_unique<pipeline::Pipeline>(*p.store, *p.blobs, p.clock, pipeline_options);
   p.journal = std::make_unique<store::Journal>(*p.store, [&p] { p.pipeline->Wake(); });
 

@@ -20,6 +20,7 @@ struct ServeConfig {
   uint64_t max_container_bytes = 256ull * 1024 * 1024;
   uint64_t max_request_bytes = 6ull * 1024 * 1024;
   int64_t container_ttl_seconds = 3600;  // how long an uploadUri stays valid
+  bool ignore_queue_delay = false;       // documents/olderthan runs at once
 };
 
 // What a fresh data directory was given, to show the user once.

@@ -3,10 +3,16 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <set>
 #include <unordered_map>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
 
 namespace sluice::pipeline {
 namespace {
+
+namespace json = boost::json;
 
 using store::ItemState;
 using store::OperationKind;
@@ -19,6 +25,8 @@ std::string OperationName(const Pipeline::Prepared& p) {
       return "DELETE";
     case OperationKind::kDeleteWithChildren:
       return "DELETE_AND_CHILDREN";
+    case OperationKind::kDeleteOlderThan:
+      return "DELETE_OLDER_THAN";
   }
   return "UNKNOWN";
 }
@@ -112,14 +120,43 @@ void Pipeline::Dispatch(const std::stop_token& stop) {
 }
 
 void Pipeline::ScheduleRetries(std::vector<store::Operation> ops) {
-  std::lock_guard lock(wake_mu_);
+  std::vector<std::pair<int64_t, store::Operation>> due;
   int64_t now = clock_.NowMs();
-  for (auto& op : ops) {
-    int64_t due = now + options_.retry_delay_ms * op.attempts;
-    retries_.emplace_back(due, std::move(op));
-  }
-  ++wake_count_;  // the dispatcher shortens its wait to the earliest retry
+  for (auto& op : ops) due.emplace_back(now + options_.retry_delay_ms * op.attempts, std::move(op));
+  ScheduleAt(std::move(due));
+}
+
+void Pipeline::ScheduleAt(std::vector<std::pair<int64_t, store::Operation>> ops) {
+  if (ops.empty()) return;
+  std::lock_guard lock(wake_mu_);
+  for (auto& entry : ops) retries_.push_back(std::move(entry));
+  ++wake_count_;  // the dispatcher shortens its wait to the earliest one
   wake_cv_.notify_all();
+}
+
+base::Result<int64_t> Pipeline::DeleteOlderThanDue(const store::Operation& op,
+                                                   const std::vector<int64_t>& completed) {
+  int64_t due = op.received_ms;
+  if (!options_.ignore_queue_delay) {
+    json::error_code ec;
+    json::value payload = json::parse(op.payload, ec);
+    if (!ec && payload.is_object()) {
+      if (auto* delay = payload.as_object().if_contains("queuedelayms");
+          delay && delay->is_int64()) {
+        due += delay->as_int64();
+      }
+    }
+  }
+  // Operations journaled before this one go first, so an item refreshed just
+  // before the call is not deleted by it.
+  SLUICE_ASSIGN_OR_RETURN(auto pending, store_.PendingOperations(0, 256));
+  for (const auto& earlier : pending) {
+    if (earlier.seq >= op.seq) break;
+    if (std::find(completed.begin(), completed.end(), earlier.seq) == completed.end()) {
+      return std::max(due, clock_.NowMs() + 20);
+    }
+  }
+  return due;
 }
 
 std::vector<store::Operation> Pipeline::DueRetries() {
@@ -210,10 +247,46 @@ base::Status Pipeline::ApplyBatch(std::vector<Prepared>& batch) {
   };
 
   std::vector<store::Operation> retry;
+  std::vector<std::pair<int64_t, store::Operation>> deferred;
   for (Prepared& p : batch) {
     const store::Operation& op = p.op;
     if (p.transient) {
       retry.push_back(op);
+      continue;
+    }
+    if (op.kind == OperationKind::kDeleteOlderThan) {
+      SLUICE_ASSIGN_OR_RETURN(int64_t due, DeleteOlderThanDue(op, out.completed_seqs));
+      if (due > now) {
+        deferred.emplace_back(due, op);
+        continue;
+      }
+      out.completed_seqs.push_back(op.seq);
+      SLUICE_ASSIGN_OR_RETURN(index::IndexWriter * writer,
+                              Writer(op.organization_id, op.source_id));
+      touched[op.organization_id + "/" + op.source_id] = writer;
+      SLUICE_ASSIGN_OR_RETURN(
+          auto stored, store_.ItemsOlderThan(op.organization_id, op.source_id, op.ordering_id));
+      std::vector<store::Item> candidates = std::move(stored);
+      for (const auto& [key, item] : changed) {
+        if (item.organization_id == op.organization_id && item.source_id == op.source_id) {
+          candidates.push_back(item);
+        }
+      }
+      std::set<std::string> done;
+      for (const auto& candidate : candidates) {
+        // This batch may have changed the item since the store's copy.
+        SLUICE_ASSIGN_OR_RETURN(auto latest, current(op, candidate.uri));
+        if (!latest || latest->state == ItemState::kDeleted ||
+            latest->ordering_id >= op.ordering_id || !done.insert(candidate.uri).second) {
+          continue;
+        }
+        SLUICE_RETURN_IF_ERROR(writer->Delete(candidate.uri));
+        // The tombstone sits just below the threshold: older adds stay out, newer ones come in.
+        record(store::Item{op.organization_id, op.source_id, candidate.uri, op.ordering_id - 1,
+                           ItemState::kDeleted, "", "", 0, now, ""});
+        out.logs.push_back(
+            Log(op, candidate.uri, "DELETE_OLDER_THAN", "INDEXING", "COMPLETED", "", now));
+      }
       continue;
     }
     out.completed_seqs.push_back(op.seq);
@@ -281,6 +354,7 @@ base::Status Pipeline::ApplyBatch(std::vector<Prepared>& batch) {
     ++op.attempts;
   }
   ScheduleRetries(std::move(retry));
+  ScheduleAt(std::move(deferred));
   for (const auto& file_id : out.consumed_file_ids)
     (void)blobs_.Remove(store::ContainerBlobKey(file_id));
   return base::Status::Ok();

@@ -35,6 +35,8 @@ struct PipelineOptions {
   // again, after retry_delay_ms * attempts, up to max_attempts times in all.
   int max_attempts = 5;
   int64_t retry_delay_ms = 1000;
+  // Run documents/olderthan at once instead of after its queueDelay (tests, tools).
+  bool ignore_queue_delay = false;
   ProcessingLimits limits;
 };
 
@@ -81,6 +83,11 @@ class Pipeline {
   std::map<std::string, std::unique_ptr<index::IndexWriter>> writers_;  // applier thread only
 
   void ScheduleRetries(std::vector<store::Operation> ops);
+  void ScheduleAt(std::vector<std::pair<int64_t, store::Operation>> ops);
+  // When a delete-older-than may run: after its queueDelay and after every
+  // operation journaled before it (those in `completed` count as done).
+  base::Result<int64_t> DeleteOlderThanDue(const store::Operation& op,
+                                           const std::vector<int64_t>& completed);
   std::vector<store::Operation> DueRetries();
 
   std::mutex wake_mu_;

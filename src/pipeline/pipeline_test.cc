@@ -97,6 +97,7 @@ class PipelineTest : public ::testing::Test {
     op.ordering_id = ordering_id;
     op.payload = std::move(payload);
     op.request_id = "r";
+    op.received_ms = clock_.NowMs();
     std::vector<store::Operation> ops = {op};
     ASSERT_TRUE(store_->AppendOperations(ops).ok());
     pipeline_->Wake();
@@ -214,6 +215,26 @@ TEST_F(PipelineTest, DeleteWithChildrenTakesTheUriPrefixOnly) {
   EXPECT_EQ(Hits("sibling"), 1u);
   EXPECT_EQ(Results("file://folder/sub/b"),
             (std::vector<std::string>{"DELETE_AND_CHILDREN/COMPLETED/", "ADD/COMPLETED/"}));
+}
+
+TEST_F(PipelineTest, DeleteOlderThanWaitsItsQueueDelayThenDeletesOlderItems) {
+  Add("http://x/old", 100, "old pear");
+  Add("http://x/mid", 200, "mid pear");
+  Add("http://x/new", 300, "new pear");
+  Drain();
+  auto started = std::chrono::steady_clock::now();
+  Push(store::OperationKind::kDeleteOlderThan, "", 250, R"({"queuedelayms":300})");
+  Drain();
+  EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(300));
+  EXPECT_EQ(Hits("pear"), 1u);
+  EXPECT_EQ(Hits("new"), 1u);
+  EXPECT_EQ(Results("http://x/old")[0], "DELETE_OLDER_THAN/COMPLETED/");
+  // The tombstones sit just below the threshold.
+  Add("http://x/old", 240, "late plum");
+  Add("http://x/mid", 260, "fresh plum");
+  Drain();
+  EXPECT_EQ(Hits("late"), 0u);
+  EXPECT_EQ(Hits("fresh"), 1u);
 }
 
 TEST_F(PipelineTest, CorruptDataFailsTheItemWithTheReason) {

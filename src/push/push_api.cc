@@ -2,6 +2,8 @@
 
 #include <strings.h>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 
 #include <boost/json/serialize.hpp>
@@ -152,6 +154,10 @@ void PushApi::Register(http::Router& router) {
     std::string docs = org + "/sources/{source}/documents";
     router.Add("PUT", docs, [this](http::Request& r) { return PutDocument(r); });
     router.Add("DELETE", docs, [this](http::Request& r) { return DeleteDocument(r); });
+    router.Add("DELETE", docs + "/olderthan",
+               [this](http::Request& r) { return DeleteOlderThan(r); });
+    router.Add("POST", org + "/sources/{source}/status",
+               [this](http::Request& r) { return SetStatus(r); });
     router.Add("POST", org + "/files", [this](http::Request& r) { return CreateFileContainer(r); });
   }
   router.AddStreaming("*", "/blobstore/{org}/{file}",
@@ -269,6 +275,55 @@ http::Response PushApi::DeleteDocument(http::Request& request) {
   op.ordering_id = ordering_id;
   op.payload = "{}";
   return Journal(std::move(op), request);
+}
+
+http::Response PushApi::DeleteOlderThan(http::Request& request) {
+  if (auto error = CheckSource(request)) return *error;
+  auto ordering_id = ParseOrderingId(request);
+  if (!ordering_id.ok()) {
+    return CoveoError(412, "INVALID_PARAMETER", ordering_id.status().message());
+  }
+  if (!*ordering_id) {
+    return CoveoError(412, "MISSING_PARAMETER", "Parameter 'orderingId' is missing.");
+  }
+  int64_t queue_delay_minutes = 15;  // Coveo's default grace period
+  if (auto raw = request.Query("queueDelay")) {
+    auto [ptr, ec] = std::from_chars(raw->data(), raw->data() + raw->size(), queue_delay_minutes);
+    if (raw->empty() || ec != std::errc() || ptr != raw->data() + raw->size() ||
+        queue_delay_minutes < 0 || queue_delay_minutes > 7 * 24 * 60) {
+      return CoveoError(
+          412, "INVALID_PARAMETER",
+          "Parameter 'queueDelay' must be a number of minutes within 0..10080 (got '" + *raw +
+              "').");
+    }
+  }
+  store::Operation op;
+  op.kind = store::OperationKind::kDeleteOlderThan;
+  op.document_id = "";
+  op.ordering_id = **ordering_id;
+  op.payload = json::serialize(json::object{{"queuedelayms", queue_delay_minutes * 60000}});
+  return Journal(std::move(op), request);
+}
+
+http::Response PushApi::SetStatus(http::Request& request) {
+  if (auto error = CheckSource(request)) return *error;
+  // One legacy page spells the parameter sourceType.
+  auto raw = request.Query("statusType");
+  if (!raw) raw = request.Query("sourceType");
+  if (!raw) return CoveoError(412, "MISSING_PARAMETER", "Parameter 'statusType' is missing.");
+  std::string status = *raw;
+  std::transform(status.begin(), status.end(), status.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  if (status != "REBUILD" && status != "REFRESH" && status != "INCREMENTAL" && status != "IDLE") {
+    return CoveoError(
+        412, "INVALID_PARAMETER",
+        "Parameter 'statusType' must be REBUILD, REFRESH, INCREMENTAL or IDLE (got '" + *raw +
+            "').");
+  }
+  base::Status s = store_.SetSourceStatus(request.path_params.at("org"),
+                                          request.path_params.at("source"), status, clock_.NowMs());
+  if (!s.ok()) return FromStatus(s);
+  return http::Response::Json(201, "{}");
 }
 
 http::Response PushApi::CreateFileContainer(http::Request& request) {

@@ -45,6 +45,8 @@ class PushApi {
  private:
   http::Response PutDocument(http::Request& request);
   http::Response DeleteDocument(http::Request& request);
+  http::Response DeleteOlderThan(http::Request& request);
+  http::Response SetStatus(http::Request& request);
   http::Response CreateFileContainer(http::Request& request);
   std::variant<http::Response, std::unique_ptr<http::BodySink>> StartUpload(http::Request& request);
 

@@ -185,6 +185,7 @@ http::Response SearchApi::ListSources(http::Request& request) {
     out.push_back(json::object{{"id", s.id},
                                {"name", s.name},
                                {"type", s.type},
+                               {"status", s.status},
                                {"itemCount", counts->indexed},
                                {"failedCount", counts->failed}});
   }

@@ -16,6 +16,11 @@ CREATE TABLE IF NOT EXISTS organizations(
 CREATE TABLE IF NOT EXISTS sources(
   org TEXT NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL, type TEXT NOT NULL,
   created_ms INTEGER NOT NULL, PRIMARY KEY(org, id));
+CREATE TABLE IF NOT EXISTS source_activities(
+  org TEXT NOT NULL, source TEXT NOT NULL, status TEXT NOT NULL, started_ms INTEGER NOT NULL,
+  ended_ms INTEGER);
+CREATE INDEX IF NOT EXISTS source_activities_open ON source_activities(org, source)
+  WHERE ended_ms IS NULL;
 CREATE TABLE IF NOT EXISTS api_keys(
   id TEXT PRIMARY KEY, org TEXT NOT NULL, key_hash TEXT NOT NULL UNIQUE,
   privileges TEXT NOT NULL, created_ms INTEGER NOT NULL);
@@ -60,8 +65,8 @@ std::vector<std::string> SplitPrivileges(const std::string& joined) {
 }
 
 base::Result<OperationKind> ParseKind(const std::string& name) {
-  for (auto k :
-       {OperationKind::kAddOrUpdate, OperationKind::kDelete, OperationKind::kDeleteWithChildren}) {
+  for (auto k : {OperationKind::kAddOrUpdate, OperationKind::kDelete,
+                 OperationKind::kDeleteWithChildren, OperationKind::kDeleteOlderThan}) {
     if (OperationKindName(k) == name) return k;
   }
   return base::DataLoss("unknown operation kind in journal: " + name);
@@ -72,6 +77,11 @@ ItemState ParseState(const std::string& name) {
   if (name == ItemStateName(ItemState::kDeleted)) return ItemState::kDeleted;
   return ItemState::kIndexed;
 }
+
+// The status of a source's open activity, as a column of `sources`.
+constexpr std::string_view kOpenActivity =
+    "coalesce((SELECT status FROM source_activities a WHERE a.org = sources.org AND "
+    "a.source = sources.id AND a.ended_ms IS NULL ORDER BY started_ms DESC LIMIT 1), 'IDLE')";
 
 constexpr std::string_view kItemColumns =
     "org, source, uri, ordering_key, state, title, file_type, size, indexed_ms, reason";
@@ -227,9 +237,11 @@ class SqliteStateStore final : public StateStore {
   base::Result<std::optional<Source>> GetSource(const std::string& org,
                                                 const std::string& id) override {
     std::lock_guard lock(read_mu_);
-    SLUICE_ASSIGN_OR_RETURN(Statement st,
-                            reader_.Prepare("SELECT org, id, name, type, created_ms FROM sources "
-                                            "WHERE org = ? AND id = ?"));
+    SLUICE_ASSIGN_OR_RETURN(
+        Statement st,
+        reader_.Prepare("SELECT org, id, name, type, created_ms, " + std::string(kOpenActivity) +
+                        " FROM sources "
+                        "WHERE org = ? AND id = ?"));
     st.Bind(1, org).Bind(2, id);
     SLUICE_ASSIGN_OR_RETURN(bool row, st.Step());
     if (!row) return std::optional<Source>();
@@ -238,9 +250,11 @@ class SqliteStateStore final : public StateStore {
 
   base::Result<std::vector<Source>> ListSources(const std::string& org) override {
     std::lock_guard lock(read_mu_);
-    SLUICE_ASSIGN_OR_RETURN(Statement st,
-                            reader_.Prepare("SELECT org, id, name, type, created_ms FROM sources "
-                                            "WHERE org = ? ORDER BY name"));
+    SLUICE_ASSIGN_OR_RETURN(
+        Statement st,
+        reader_.Prepare("SELECT org, id, name, type, created_ms, " + std::string(kOpenActivity) +
+                        " FROM sources "
+                        "WHERE org = ? ORDER BY name"));
     st.Bind(1, org);
     std::vector<Source> out;
     for (;;) {
@@ -248,6 +262,24 @@ class SqliteStateStore final : public StateStore {
       if (!row) return out;
       out.push_back(ReadSource(st));
     }
+  }
+
+  base::Status SetSourceStatus(const std::string& org, const std::string& source,
+                               const std::string& status, int64_t now_ms) override {
+    std::lock_guard lock(write_mu_);
+    SLUICE_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(writer_));
+    SLUICE_ASSIGN_OR_RETURN(
+        Statement close, writer_.Prepare("UPDATE source_activities SET ended_ms = ? WHERE org = ? "
+                                         "AND source = ? AND ended_ms IS NULL"));
+    SLUICE_RETURN_IF_ERROR(close.Bind(1, now_ms).Bind(2, org).Bind(3, source).Run());
+    if (status != "IDLE") {
+      SLUICE_ASSIGN_OR_RETURN(Statement open,
+                              writer_.Prepare("INSERT INTO source_activities(org, source, status, "
+                                              "started_ms) VALUES(?,?,?,?)"));
+      SLUICE_RETURN_IF_ERROR(
+          open.Bind(1, org).Bind(2, source).Bind(3, status).Bind(4, now_ms).Run());
+    }
+    return txn.Commit();
   }
 
   base::Status PutApiKey(const ApiKey& k) override {
@@ -421,6 +453,17 @@ class SqliteStateStore final : public StateStore {
     return CollectItems(st);
   }
 
+  base::Result<std::vector<Item>> ItemsOlderThan(const std::string& org, const std::string& source,
+                                                 uint64_t ordering_id) override {
+    std::lock_guard lock(read_mu_);
+    SLUICE_ASSIGN_OR_RETURN(Statement st,
+                            reader_.Prepare("SELECT " + std::string(kItemColumns) +
+                                            " FROM items WHERE org = ? AND source = ? AND state != "
+                                            "'DELETED' AND ordering_key < ?"));
+    st.Bind(1, org).Bind(2, source).Bind(3, OrderingKey(ordering_id));
+    return CollectItems(st);
+  }
+
   base::Result<std::vector<Item>> ListItems(const std::string& org, const std::string& source,
                                             uint32_t offset, uint32_t limit) override {
     std::lock_guard lock(read_mu_);
@@ -497,7 +540,7 @@ class SqliteStateStore final : public StateStore {
 
  private:
   static Source ReadSource(const Statement& st) {
-    return Source{st.Text(0), st.Text(1), st.Text(2), st.Text(3), st.Int(4)};
+    return Source{st.Text(0), st.Text(1), st.Text(2), st.Text(3), st.Int(4), st.Text(5)};
   }
 
   static base::Result<std::vector<Item>> CollectItems(Statement& st) {
@@ -547,6 +590,8 @@ std::string_view OperationKindName(OperationKind kind) {
       return "DELETE";
     case OperationKind::kDeleteWithChildren:
       return "DELETE_WITH_CHILDREN";
+    case OperationKind::kDeleteOlderThan:
+      return "DELETE_OLDER_THAN";
   }
   return "UNKNOWN";
 }

@@ -20,6 +20,7 @@ struct Source {
   std::string name;
   std::string type = "PUSH";
   int64_t created_ms = 0;
+  std::string status = "IDLE";  // the open activity: REBUILD, REFRESH, INCREMENTAL or IDLE
 };
 
 struct ApiKey {
@@ -41,7 +42,7 @@ struct FileContainer {
   std::optional<int64_t> consumed_ms;
 };
 
-enum class OperationKind { kAddOrUpdate, kDelete, kDeleteWithChildren };
+enum class OperationKind { kAddOrUpdate, kDelete, kDeleteWithChildren, kDeleteOlderThan };
 std::string_view OperationKindName(OperationKind kind);
 
 // One accepted Push API call, journaled before it is acknowledged.
@@ -133,6 +134,9 @@ class StateStore {
   virtual base::Result<std::optional<Source>> GetSource(const std::string& org,
                                                         const std::string& id) = 0;
   virtual base::Result<std::vector<Source>> ListSources(const std::string& org) = 0;
+  // Closes the open activity, if any, and opens one for `status` unless it is IDLE.
+  virtual base::Status SetSourceStatus(const std::string& org, const std::string& source,
+                                       const std::string& status, int64_t now_ms) = 0;
   virtual base::Status PutApiKey(const ApiKey& key) = 0;
   virtual base::Result<std::optional<ApiKey>> FindApiKeyByHash(const std::string& key_hash) = 0;
   virtual base::Result<uint64_t> CountApiKeys() = 0;
@@ -158,6 +162,10 @@ class StateStore {
   virtual base::Result<std::vector<Item>> ItemsWithPrefix(const std::string& org,
                                                           const std::string& source,
                                                           const std::string& uri) = 0;
+  // Items not yet deleted whose orderingId is below `ordering_id`.
+  virtual base::Result<std::vector<Item>> ItemsOlderThan(const std::string& org,
+                                                         const std::string& source,
+                                                         uint64_t ordering_id) = 0;
   virtual base::Result<std::vector<Item>> ListItems(const std::string& org,
                                                     const std::string& source, uint32_t offset,
                                                     uint32_t limit) = 0;

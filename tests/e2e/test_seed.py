@@ -251,11 +251,58 @@ def compress(kind, data):
 
 
 class PushVariantsTest(unittest.TestCase):
-    """Every compressionType, inline and by file container, and the Logs API."""
+    """Every compressionType, inline and by file container, the Logs API, source status and
+    documents/olderthan (run at once: --ignore-queue-delay)."""
 
     @classmethod
     def setUpClass(cls):
-        cls.sluice = Sluice().start()
+        cls.sluice = Sluice(extra_args=["--ignore-queue-delay"]).start()
+
+    def source(self):
+        status, body = self.sluice.json("GET", "/api/v1/organizations/local/sources")
+        return [x for x in body["sources"] if x["id"] == "local-default"][0]
+
+    def test_source_status_opens_and_closes_activities(self):
+        s = self.sluice
+        base = "/push/v1/organizations/local/sources/local-default/status"
+        status, body = s.json("POST", base + "?statusType=REBUILD", {})
+        self.assertEqual((status, body), (201, {}))
+        self.assertEqual(self.source()["status"], "REBUILD")
+        self.assertEqual(s.json("POST", "/v1/organizations/local/sources/local-default/status"
+                                "?sourceType=incremental")[0], 201)
+        self.assertEqual(self.source()["status"], "INCREMENTAL")
+        self.assertEqual(s.json("POST", base + "?statusType=IDLE")[0], 201)
+        self.assertEqual(self.source()["status"], "IDLE")
+        for query, code in [("?statusType=PAUSED", "INVALID_PARAMETER"), ("", "MISSING_PARAMETER")]:
+            status, body = s.json("POST", base + query)
+            self.assertEqual((status, body["errorCode"]), (412, code))
+
+    def test_delete_older_than(self):
+        s = self.sluice
+        for uri, ordering in [("http://old/a", 100), ("http://old/b", 200), ("http://old/c", 300)]:
+            self.assertEqual(s.put_document(uri, {"data": f"olderthan{ordering} kiwi"},
+                                            query=f"&orderingId={ordering}")[0], 202)
+        s.wait_for(lambda: s.search("kiwi")["totalCount"] == 3, what="three kiwis")
+        path = "/push/v1/organizations/local/sources/local-default/documents/olderthan"
+        status, body = s.json("DELETE", path + "?orderingId=250&queueDelay=0")
+        self.assertEqual(status, 202, body)
+        res = s.wait_for(lambda: (r := s.search("kiwi"))["totalCount"] == 1 and r,
+                         what="the delete older than 250")
+        self.assertEqual(res["results"][0]["uri"], "http://old/c")
+        status, logs = s.json("GET", "/logs/v1/organizations/local?documentId=http://old/a"
+                                     "&operations=DELETE_OLDER_THAN")
+        self.assertEqual(logs["documentLogEntries"][0]["result"], "COMPLETED")
+        # An add older than the threshold stays out; a newer one comes back.
+        self.assertEqual(s.put_document("http://old/a", {"data": "stale kiwi"},
+                                        query="&orderingId=150")[0], 202)
+        self.assertEqual(s.put_document("http://old/b", {"data": "revived kiwi"},
+                                        query="&orderingId=260")[0], 202)
+        s.wait_for(lambda: s.search("revived")["totalCount"] == 1, what="the newer add")
+        self.assertEqual(s.search("stale")["totalCount"], 0)
+        for query, code in [("", "MISSING_PARAMETER"), ("?orderingId=x", "INVALID_PARAMETER"),
+                            ("?orderingId=5&queueDelay=-1", "INVALID_PARAMETER")]:
+            status, body = s.json("DELETE", path + query)
+            self.assertEqual((status, body["errorCode"]), (412, code), query)
 
     @classmethod
     def tearDownClass(cls):
