@@ -27,6 +27,8 @@ std::string OperationName(const Pipeline::Prepared& p) {
       return "DELETE_AND_CHILDREN";
     case OperationKind::kDeleteOlderThan:
       return "DELETE_OLDER_THAN";
+    case OperationKind::kBatch:
+      return "BATCH_FILE";
   }
   return "UNKNOWN";
 }
@@ -178,7 +180,9 @@ void Pipeline::Work(const std::stop_token& stop) {
 }
 
 Pipeline::Prepared Pipeline::Prepare(store::Operation op) {
-  Prepared p{std::move(op), std::nullopt, {}, std::nullopt};
+  Prepared p;
+  p.op = std::move(op);
+  if (p.op.kind == OperationKind::kBatch) return PrepareBatch(std::move(p));
   if (p.op.kind != OperationKind::kAddOrUpdate) return p;
   p.file_id = ReferencedFileId(p.op);
   // Cheap early exit: a stale add need not be decompressed. The applier checks again.
@@ -196,6 +200,21 @@ Pipeline::Prepared Pipeline::Prepare(store::Operation op) {
       p.error += " (gave up after " + std::to_string(options_.max_attempts) + " attempts)";
     }
   }
+  return p;
+}
+
+Pipeline::Prepared Pipeline::PrepareBatch(Prepared p) {
+  p.file_id = ReferencedFileId(p.op);
+  auto outcome =
+      ExpandBatch(p.op, blobs_, store_, options_.limits.max_decompressed_bytes, clock_.NowMs());
+  if (!outcome.ok()) {
+    p.error = outcome.status().message();
+    p.transient = IsTransient(outcome.status().code()) && p.op.attempts + 1 < options_.max_attempts;
+  } else {
+    p.batch_operations = outcome->operations;
+    p.logs = std::move(outcome->rejected);
+  }
+  Wake();  // the dispatcher picks up the items just journaled
   return p;
 }
 
@@ -252,6 +271,16 @@ base::Status Pipeline::ApplyBatch(std::vector<Prepared>& batch) {
     const store::Operation& op = p.op;
     if (p.transient) {
       retry.push_back(op);
+      continue;
+    }
+    if (op.kind == OperationKind::kBatch) {
+      out.completed_seqs.push_back(op.seq);
+      if (p.file_id) out.consumed_file_ids.push_back(*p.file_id);
+      for (auto& log : p.logs) out.logs.push_back(std::move(log));
+      out.logs.push_back(p.error.empty()
+                             ? Log(op, "", "BATCH_FILE", "CONSUMING_BATCH", "COMPLETED",
+                                   std::to_string(p.batch_operations) + " operations", now)
+                             : Log(op, "", "BATCH_FILE", "CONSUMING_BATCH", "ERROR", p.error, now));
       continue;
     }
     if (op.kind == OperationKind::kDeleteOlderThan) {

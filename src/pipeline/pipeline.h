@@ -21,6 +21,7 @@
 #include "base/clock.h"
 #include "blob/blob_store.h"
 #include "index/index_writer.h"
+#include "pipeline/batch_expander.h"
 #include "pipeline/blocking_queue.h"
 #include "pipeline/item_processor.h"
 #include "store/state_store.h"
@@ -64,6 +65,8 @@ class Pipeline {
     std::string error;                   // adds that failed, with the reason
     std::optional<std::string> file_id;  // the file container an add refers to
     bool transient = false;              // the error may go away: try again later
+    uint64_t batch_operations = 0;       // a batch: the operations it journaled
+    std::vector<store::LogEntry> logs;   // a batch: its items that were refused
   };
 
  private:
@@ -71,6 +74,7 @@ class Pipeline {
   void Work(const std::stop_token& stop);
   void Apply(const std::stop_token& stop);
   Prepared Prepare(store::Operation op);
+  Prepared PrepareBatch(Prepared p);
   base::Status ApplyBatch(std::vector<Prepared>& batch);
   base::Result<index::IndexWriter*> Writer(const std::string& org, const std::string& source);
 

@@ -9,9 +9,9 @@
 #include <boost/json/serialize.hpp>
 
 #include "base/random.h"
-#include "push/document_body.h"
+#include "document/document_body.h"
+#include "document/json_body.h"
 #include "push/errors.h"
-#include "push/json_body.h"
 
 namespace sluice::push {
 namespace {
@@ -154,6 +154,7 @@ void PushApi::Register(http::Router& router) {
     std::string docs = org + "/sources/{source}/documents";
     router.Add("PUT", docs, [this](http::Request& r) { return PutDocument(r); });
     router.Add("DELETE", docs, [this](http::Request& r) { return DeleteDocument(r); });
+    router.Add("PUT", docs + "/batch", [this](http::Request& r) { return PutBatch(r); });
     router.Add("DELETE", docs + "/olderthan",
                [this](http::Request& r) { return DeleteOlderThan(r); });
     router.Add("POST", org + "/sources/{source}/status",
@@ -221,38 +222,62 @@ http::Response PushApi::PutDocument(http::Request& request) {
   if (request.body.empty()) {
     return CoveoError(412, "MISSING_PARAMETER", "Parameter 'documentBody' is missing.");
   }
-  auto parsed = ParseCaseInsensitiveJson(request.body);
+  auto parsed = document::ParseCaseInsensitiveJson(request.body);
   if (!parsed.ok()) return CoveoError(400, "INVALID_JSON", parsed.status().message());
-  auto body = ValidateDocumentBody(std::move(*parsed), document_id, query_compression);
+  auto body = document::ValidateDocumentBody(std::move(*parsed), document_id, query_compression);
   if (!body.ok()) return CoveoError(400, "INVALID_JSON", body.status().message());
 
   if (body->file_id) {
-    auto container = store_.GetFileContainer(*body->file_id);
-    if (!container.ok()) return FromStatus(container.status());
-    const auto& c = *container;
-    std::string id = *body->file_id;
-    if (!c || c->organization_id != request.path_params.at("org")) {
-      return CoveoError(412, "INVALID_PARAMETER", "File container '" + id + "' does not exist.");
-    }
-    if (!c->uploaded_ms) {
-      return CoveoError(
-          412, "INVALID_PARAMETER",
-          "File container '" + id + "' has no content yet: PUT the bytes to its uploadUri first.");
-    }
-    if (c->consumed_ms) {
-      return CoveoError(412, "INVALID_PARAMETER",
-                        "File container '" + id + "' was already used; create a new one.");
-    }
-    if (c->expires_ms < clock_.NowMs()) {
-      return CoveoError(412, "INVALID_PARAMETER",
-                        "File container '" + id + "' expired; create a new one.");
-    }
+    if (auto error = CheckContainer(*body->file_id, request)) return *error;
   }
   store::Operation op;
   op.kind = store::OperationKind::kAddOrUpdate;
   op.document_id = document_id;
   op.ordering_id = ordering_id;
   op.payload = json::serialize(body->fields);
+  return Journal(std::move(op), request);
+}
+
+std::optional<http::Response> PushApi::CheckContainer(const std::string& id,
+                                                      const http::Request& request) {
+  auto container = store_.GetFileContainer(id);
+  if (!container.ok()) return FromStatus(container.status());
+  const auto& c = *container;
+  if (!c || c->organization_id != request.path_params.at("org")) {
+    return CoveoError(412, "INVALID_PARAMETER", "File container '" + id + "' does not exist.");
+  }
+  if (!c->uploaded_ms) {
+    return CoveoError(
+        412, "INVALID_PARAMETER",
+        "File container '" + id + "' has no content yet: PUT the bytes to its uploadUri first.");
+  }
+  if (c->consumed_ms) {
+    return CoveoError(412, "INVALID_PARAMETER",
+                      "File container '" + id + "' was already used; create a new one.");
+  }
+  if (c->expires_ms < clock_.NowMs()) {
+    return CoveoError(412, "INVALID_PARAMETER",
+                      "File container '" + id + "' expired; create a new one.");
+  }
+  return std::nullopt;
+}
+
+http::Response PushApi::PutBatch(http::Request& request) {
+  if (auto error = CheckSource(request)) return *error;
+  auto file_id = request.Query("fileId");
+  if (!file_id || file_id->empty()) {
+    return CoveoError(412, "MISSING_PARAMETER", "Parameter 'fileId' is missing.");
+  }
+  auto ordering_id = ParseOrderingId(request);
+  if (!ordering_id.ok()) {
+    return CoveoError(412, "INVALID_PARAMETER", ordering_id.status().message());
+  }
+  if (auto error = CheckContainer(*file_id, request)) return *error;
+  // The body is ignored, as Coveo does (clients send "{}", "" or nothing).
+  store::Operation op;
+  op.kind = store::OperationKind::kBatch;
+  op.ordering_id = ordering_id->value_or(ordering_.Next());
+  op.payload = json::serialize(json::object{{"compressedbinarydatafileid", *file_id}});
   return Journal(std::move(op), request);
 }
 

@@ -45,6 +45,7 @@ class PushApi {
  private:
   http::Response PutDocument(http::Request& request);
   http::Response DeleteDocument(http::Request& request);
+  http::Response PutBatch(http::Request& request);
   http::Response DeleteOlderThan(http::Request& request);
   http::Response SetStatus(http::Request& request);
   http::Response CreateFileContainer(http::Request& request);
@@ -56,6 +57,10 @@ class PushApi {
     uint64_t ordering_id = 0;
   };
   std::variant<ItemTarget, http::Response> ParseItemTarget(const http::Request& request);
+
+  // A file container the call may use: in the organization, uploaded, unused, unexpired.
+  std::optional<http::Response> CheckContainer(const std::string& file_id,
+                                               const http::Request& request);
 
   // Checks key, organization and source; the error to send when they fail.
   std::optional<http::Response> CheckSource(const http::Request& request);

@@ -8,8 +8,8 @@
 #include <boost/json/value.hpp>
 
 #include "base/clock.h"
+#include "document/json_body.h"
 #include "push/errors.h"
-#include "push/json_body.h"
 
 namespace sluice::search {
 namespace {
@@ -174,7 +174,7 @@ http::Response LogsApi::Get(http::Request& request) {
 http::Response LogsApi::Post(http::Request& request) {
   store::LogQuery query;
   if (!request.body.empty()) {
-    auto parsed = push::ParseCaseInsensitiveJson(request.body);
+    auto parsed = document::ParseCaseInsensitiveJson(request.body);
     if (!parsed.ok()) return push::CoveoError(400, "INVALID_JSON", parsed.status().message());
     if (!parsed->is_object()) {
       return push::CoveoError(400, "INVALID_JSON", "the body must be a JSON object of filters");

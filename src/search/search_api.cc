@@ -7,10 +7,10 @@
 
 #include "base/clock.h"
 #include "base/random.h"
+#include "document/json_body.h"
 #include "index/search.h"
 #include "pipeline/pipeline.h"
 #include "push/errors.h"
-#include "push/json_body.h"
 
 namespace sluice::search {
 namespace {
@@ -111,7 +111,7 @@ void SearchApi::Register(http::Router& router) {
 http::Response SearchApi::Search(http::Request& request) {
   json::object params;
   if (!request.body.empty()) {
-    auto parsed = push::ParseCaseInsensitiveJson(request.body);
+    auto parsed = document::ParseCaseInsensitiveJson(request.body);
     if (!parsed.ok() || !parsed->is_object()) {
       return push::CoveoError(
           400, "INVALID_JSON",

@@ -65,8 +65,9 @@ std::vector<std::string> SplitPrivileges(const std::string& joined) {
 }
 
 base::Result<OperationKind> ParseKind(const std::string& name) {
-  for (auto k : {OperationKind::kAddOrUpdate, OperationKind::kDelete,
-                 OperationKind::kDeleteWithChildren, OperationKind::kDeleteOlderThan}) {
+  for (auto k :
+       {OperationKind::kAddOrUpdate, OperationKind::kDelete, OperationKind::kDeleteWithChildren,
+        OperationKind::kDeleteOlderThan, OperationKind::kBatch}) {
     if (OperationKindName(k) == name) return k;
   }
   return base::DataLoss("unknown operation kind in journal: " + name);
@@ -592,6 +593,8 @@ std::string_view OperationKindName(OperationKind kind) {
       return "DELETE_WITH_CHILDREN";
     case OperationKind::kDeleteOlderThan:
       return "DELETE_OLDER_THAN";
+    case OperationKind::kBatch:
+      return "BATCH";
   }
   return "UNKNOWN";
 }

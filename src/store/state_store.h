@@ -42,7 +42,9 @@ struct FileContainer {
   std::optional<int64_t> consumed_ms;
 };
 
-enum class OperationKind { kAddOrUpdate, kDelete, kDeleteWithChildren, kDeleteOlderThan };
+// kBatch is a batch file in a container; the pipeline turns it into one
+// journaled operation per item.
+enum class OperationKind { kAddOrUpdate, kDelete, kDeleteWithChildren, kDeleteOlderThan, kBatch };
 std::string_view OperationKindName(OperationKind kind);
 
 // One accepted Push API call, journaled before it is acknowledged.

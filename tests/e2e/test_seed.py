@@ -277,6 +277,66 @@ class PushVariantsTest(unittest.TestCase):
             status, body = s.json("POST", base + query)
             self.assertEqual((status, body["errorCode"]), (412, code))
 
+    def container_with(self, data):
+        status, c = self.sluice.json("POST", "/push/v1/organizations/local/files", {})
+        self.assertEqual(status, 201)
+        self.assertEqual(self.sluice.upload(c["uploadUri"], data, REQUIRED)[0], 200)
+        return c["fileId"]
+
+    def batch_logs(self):
+        status, res = self.sluice.json("POST", "/logs/v1/organizations/local",
+                                       {"operations": ["BATCH_FILE"]})
+        return res["documentLogEntries"]
+
+    def test_batch_from_a_file_container(self):
+        s = self.sluice
+        self.assertEqual(s.put_document("http://batch/old", {"data": "obsolete marmot"})[0], 202)
+        s.wait_for(lambda: s.search("marmot")["totalCount"] == 1, what="the item to delete")
+        own = self.container_with(zlib.compress(b"<html><body>referenced capybara</body></html>"))
+        batch = {
+            "AddOrUpdate": [
+                {"DocumentId": "http://batch/a", "Data": "inline tapir", "title": "A"},
+                {"documentId": "http://batch/b", "fileExtension": ".html", "compressionType": "DEFLATE",
+                 "compressedBinaryData": base64.b64encode(compress("DEFLATE", b"<p>inline okapi</p>")).decode()},
+                {"documentId": "http://batch/c", "fileExtension": ".html",
+                 "compressedBinaryDataFileId": own},
+                {"data": "no id at all"},
+            ],
+            "Delete": [{"documentId": "http://batch/old"}],
+        }
+        file_id = self.container_with(json.dumps(batch).encode())
+        path = "/push/v1/organizations/local/sources/local-default/documents/batch"
+        status, body = s.json("PUT", f"{path}?fileId={file_id}", {})
+        self.assertEqual(status, 202, body)
+        for word in ("tapir", "okapi", "capybara"):
+            s.wait_for(lambda: s.search(word)["totalCount"] == 1, what=word)
+        s.wait_for(lambda: s.search("marmot")["totalCount"] == 0, what="the batch delete")
+        done = s.wait_for(lambda: [e for e in self.batch_logs() if e["result"] == "COMPLETED"],
+                          what="the BATCH_FILE line")
+        self.assertEqual(done[0]["meta"]["reason"], "4 operations")
+        status, res = s.json("GET", "/logs/v1/organizations/local?results=REJECTED")
+        reasons = [e["meta"]["reason"] for e in res["documentLogEntries"]]
+        self.assertTrue(any("batch item 4" in r and "documentId" in r for r in reasons), reasons)
+        # A batch container is used once.
+        status, body = s.json("PUT", f"{path}?fileId={file_id}")
+        self.assertEqual((status, body["errorCode"]), (412, "INVALID_PARAMETER"))
+
+        # gzip-compressed and empty batches; a broken one is reported in the log.
+        gz = self.container_with(gzip.compress(json.dumps(
+            {"addOrUpdate": [{"documentId": "http://batch/gz", "data": "gzipped quokka"}]}).encode()))
+        self.assertEqual(s.json("PUT", f"{path}?fileId={gz}&orderingId=5")[0], 202)
+        s.wait_for(lambda: s.search("quokka")["totalCount"] == 1, what="the gzip batch")
+        empty = self.container_with(b'{"addOrUpdate":[],"delete":[]}')
+        self.assertEqual(s.json("PUT", f"{path}?fileId={empty}")[0], 202)
+        broken = self.container_with(b'{"addOrUpdate":[{"documentId":"http://batch/z","data":"x"},')
+        self.assertEqual(s.json("PUT", f"{path}?fileId={broken}")[0], 202)
+        s.wait_for(lambda: any(e["result"] == "ERROR" and "not valid JSON" in e["meta"]["reason"]
+                               for e in self.batch_logs()), what="the broken batch's error")
+        s.wait_for(lambda: any(e["meta"].get("reason") == "0 operations" for e in self.batch_logs()),
+                   what="the empty batch")
+        status, body = s.json("PUT", path)
+        self.assertEqual((status, body["errorCode"]), (412, "MISSING_PARAMETER"))
+
     def test_delete_older_than(self):
         s = self.sluice
         for uri, ordering in [("http://old/a", 100), ("http://old/b", 200), ("http://old/c", 300)]:

@@ -1,8 +1,8 @@
-#include "push/document_body.h"
+#include "document/document_body.h"
 
 #include "codec/base64.h"
 
-namespace sluice::push {
+namespace sluice::document {
 namespace {
 
 namespace json = boost::json;
@@ -99,4 +99,4 @@ base::Result<DocumentBody> ValidateDocumentBody(
   return out;
 }
 
-}  // namespace sluice::push
+}  // namespace sluice::document

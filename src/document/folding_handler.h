@@ -1,28 +1,42 @@
-#include "push/json_body.h"
+// The SAX handler behind every Push API JSON reader: builds boost::json values
+// with lower-cased keys and refuses keys that collide once folded (Boost.JSON's
+// own DOM parser keeps only the last duplicate, hiding the error).
+// Internal to the document module.
+#pragma once
 
 #include <algorithm>
 #include <cctype>
+#include <functional>
+#include <string>
+#include <string_view>
 #include <vector>
 
-#include <boost/json/basic_parser_impl.hpp>
+#include <boost/json/basic_parser.hpp>
 #include <boost/json/value.hpp>
 
-namespace sluice::push {
-namespace {
+#include "base/status.h"
+
+namespace sluice::document::internal {
 
 namespace json = boost::json;
 
-std::string Lower(std::string_view s) {
+inline std::string Lower(std::string_view s) {
   std::string out(s);
   std::transform(out.begin(), out.end(), out.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
 }
 
-// SAX handler that builds a boost::json::value with folded keys. Boost.JSON's
-// own DOM parser keeps only the last of duplicate keys, hiding the error.
 class FoldingHandler {
  public:
+  // Receives each value completed `emit_depth` levels down (2: the elements of
+  // the root object's arrays) with the root key it sits under, instead of
+  // keeping it; a failed Status stops the parse.
+  using Emit = std::function<base::Status(std::string_view root_key, json::value value)>;
+
+  FoldingHandler() = default;
+  FoldingHandler(size_t emit_depth, Emit emit) : emit_depth_(emit_depth), emit_(std::move(emit)) {}
+
   static constexpr size_t max_object_size = 1000000;
   static constexpr size_t max_array_size = 100000000;
   static constexpr size_t max_key_size = 1 << 20;
@@ -87,6 +101,15 @@ class FoldingHandler {
     return Add(std::move(done));
   }
   bool Add(json::value v) {
+    if (emit_ && stack_.size() == emit_depth_ && stack_.back().is_array() &&
+        pending_keys_.size() == 1) {
+      base::Status s = emit_(pending_keys_.front(), std::move(v));
+      if (!s.ok()) {
+        error = s.message();
+        return false;
+      }
+      return true;
+    }
     if (stack_.empty()) {
       result = std::move(v);
     } else if (stack_.back().is_object()) {
@@ -98,32 +121,12 @@ class FoldingHandler {
     return true;
   }
 
+  size_t emit_depth_ = 0;
+  Emit emit_;
   std::vector<json::value> stack_;
   std::vector<std::string> pending_keys_;
   std::string key_;
   std::string string_;
 };
 
-}  // namespace
-
-base::Result<json::value> ParseCaseInsensitiveJson(std::string_view text, size_t max_depth) {
-  json::parse_options options;
-  options.max_depth = max_depth;
-  json::basic_parser<FoldingHandler> parser(options);
-  json::error_code ec;
-  size_t n = 0;
-  try {
-    n = parser.write_some(false, text.data(), text.size(), ec);
-  } catch (const std::exception& e) {
-    return base::ResourceExhausted(std::string("cannot hold the JSON body: ") + e.what());
-  }
-  if (!ec && n < text.size()) ec = json::error::extra_data;
-  if (ec) {
-    if (!parser.handler().error.empty()) return base::InvalidArgument(parser.handler().error);
-    return base::InvalidArgument("the body is not valid JSON (" + ec.message() + " at byte " +
-                                 std::to_string(n) + ")");
-  }
-  return std::move(parser.handler().result);
-}
-
-}  // namespace sluice::push
+}  // namespace sluice::document::internal

@@ -13,7 +13,7 @@
 #include "base/status.h"
 #include "codec/compression.h"
 
-namespace sluice::push {
+namespace sluice::document {
 
 struct DocumentBody {
   boost::json::object fields;          // canonical; "compressiontype" always set
@@ -26,4 +26,4 @@ base::Result<DocumentBody> ValidateDocumentBody(
     boost::json::value body, std::string_view document_id,
     std::optional<codec::Compression> query_compression);
 
-}  // namespace sluice::push
+}  // namespace sluice::document

@@ -9,11 +9,11 @@
 
 #include "base/status.h"
 
-namespace sluice::push {
+namespace sluice::document {
 
 // InvalidArgument with the offset or the duplicate key when the body is not a
 // JSON value of at most `max_depth` levels with unique case-folded keys.
 base::Result<boost::json::value> ParseCaseInsensitiveJson(std::string_view text,
                                                           size_t max_depth = 64);
 
-}  // namespace sluice::push
+}  // namespace sluice::document

@@ -1,0 +1,165 @@
+#include "pipeline/batch_expander.h"
+
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include "codec/decompressor.h"
+#include "document/batch_reader.h"
+#include "document/document_body.h"
+#include "pipeline/item_processor.h"
+
+namespace sluice::pipeline {
+namespace {
+
+namespace json = boost::json;
+
+constexpr size_t kJournalGroup = 500;
+constexpr size_t kReadChunkBytes = size_t{256} * 1024;
+
+codec::Compression SniffCompression(std::string_view head) {
+  auto byte = [&](size_t i) { return static_cast<unsigned char>(head[i]); };
+  if (head.size() >= 2 && byte(0) == 0x1f && byte(1) == 0x8b) return codec::Compression::kGzip;
+  if (head.size() >= 2 && byte(0) == 0x78 && (byte(0) * 256 + byte(1)) % 31 == 0) {
+    return codec::Compression::kZlib;
+  }
+  return codec::Compression::kUncompressed;
+}
+
+// Builds the operations of a batch and journals them in groups.
+class Expansion {
+ public:
+  Expansion(const store::Operation& batch, store::StateStore& store, int64_t now_ms)
+      : batch_(batch), store_(store), now_ms_(now_ms) {}
+
+  base::Status OnItem(document::BatchSection section, json::value item) {
+    ++index_;
+    auto op = section == document::BatchSection::kAddOrUpdate ? AddOperation(std::move(item))
+                                                              : DeleteOperation(std::move(item));
+    if (!op.ok()) {
+      Reject(section, op.status().message());
+      return base::Status::Ok();
+    }
+    pending_.push_back(std::move(*op));
+    if (pending_.size() >= kJournalGroup) return Flush();
+    return base::Status::Ok();
+  }
+
+  base::Status Flush() {
+    if (pending_.empty()) return base::Status::Ok();
+    SLUICE_RETURN_IF_ERROR(store_.AppendOperations(pending_));
+    outcome_.operations += pending_.size();
+    pending_.clear();
+    return base::Status::Ok();
+  }
+
+  BatchOutcome& outcome() { return outcome_; }
+
+ private:
+  store::Operation Base(std::string document_id) const {
+    store::Operation op;
+    op.organization_id = batch_.organization_id;
+    op.source_id = batch_.source_id;
+    op.document_id = std::move(document_id);
+    op.ordering_id = batch_.ordering_id;
+    op.received_ms = batch_.received_ms;
+    op.request_id = batch_.request_id;
+    return op;
+  }
+
+  static base::Result<std::string> DocumentId(const json::value& item) {
+    if (!item.is_object()) return base::InvalidArgument("the item is not a JSON object");
+    const json::value* id = item.as_object().if_contains("documentid");
+    if (id == nullptr || !id->is_string() || id->as_string().empty()) {
+      return base::InvalidArgument("the item has no 'documentId'");
+    }
+    return std::string(id->as_string());
+  }
+
+  base::Result<store::Operation> AddOperation(json::value item) {
+    SLUICE_ASSIGN_OR_RETURN(std::string id, DocumentId(item));
+    last_id_ = id;
+    SLUICE_ASSIGN_OR_RETURN(document::DocumentBody body,
+                            document::ValidateDocumentBody(std::move(item), id, std::nullopt));
+    store::Operation op = Base(std::move(id));
+    op.kind = store::OperationKind::kAddOrUpdate;
+    op.payload = json::serialize(body.fields);
+    return op;
+  }
+
+  base::Result<store::Operation> DeleteOperation(json::value item) {
+    SLUICE_ASSIGN_OR_RETURN(std::string id, DocumentId(item));
+    last_id_ = id;
+    bool children = false;
+    if (const json::value* v = item.as_object().if_contains("deletechildren")) {
+      if (!v->is_bool()) return base::InvalidArgument("'deleteChildren' must be true or false");
+      children = v->as_bool();
+    }
+    store::Operation op = Base(std::move(id));
+    op.kind = children ? store::OperationKind::kDeleteWithChildren : store::OperationKind::kDelete;
+    op.payload = "{}";
+    return op;
+  }
+
+  void Reject(document::BatchSection section, const std::string& why) {
+    bool add = section == document::BatchSection::kAddOrUpdate;
+    outcome_.rejected.push_back(store::LogEntry{0, now_ms_, batch_.organization_id,
+                                                batch_.source_id, last_id_, add ? "ADD" : "DELETE",
+                                                "CONSUMING_BATCH", "REJECTED",
+                                                "batch item " + std::to_string(index_) + " (" +
+                                                    (add ? "addOrUpdate" : "delete") + "): " + why,
+                                                batch_.request_id});
+    last_id_.clear();
+  }
+
+  const store::Operation& batch_;
+  store::StateStore& store_;
+  int64_t now_ms_;
+  std::vector<store::Operation> pending_;
+  BatchOutcome outcome_;
+  uint64_t index_ = 0;
+  std::string last_id_;
+};
+
+}  // namespace
+
+base::Result<BatchOutcome> ExpandBatch(const store::Operation& batch, blob::BlobStore& blobs,
+                                       store::StateStore& store, uint64_t max_decompressed_bytes,
+                                       int64_t now_ms) {
+  auto file_id = ReferencedFileId(batch);
+  if (!file_id) return base::DataLoss("journaled batch names no file container");
+  auto reader = blobs.Open(store::ContainerBlobKey(*file_id));
+  if (!reader.ok()) {
+    if (reader.status().code() == base::StatusCode::kNotFound) {
+      return base::NotFound("the content of file container '" + *file_id + "' is gone");
+    }
+    return reader.status();
+  }
+  Expansion expansion(batch, store, now_ms);
+  document::BatchReader batch_reader([&](document::BatchSection section, json::value item) {
+    return expansion.OnItem(section, std::move(item));
+  });
+  auto read_all = [&]() -> base::Status {
+    auto feed = [&](std::string_view chunk) { return batch_reader.Write(chunk); };
+    std::unique_ptr<codec::Decompressor> decompressor;
+    std::string buf(kReadChunkBytes, '\0');
+    for (;;) {
+      SLUICE_ASSIGN_OR_RETURN(size_t n, (*reader)->Read(buf.data(), buf.size()));
+      if (n == 0) break;
+      if (!decompressor) {
+        decompressor = codec::MakeDecompressor(SniffCompression(std::string_view(buf.data(), n)),
+                                               max_decompressed_bytes, feed);
+      }
+      SLUICE_RETURN_IF_ERROR(decompressor->Write(std::string_view(buf.data(), n)));
+    }
+    if (!decompressor) return base::Status::Ok();  // an empty container is an empty batch
+    SLUICE_RETURN_IF_ERROR(decompressor->Finish());
+    return batch_reader.Finish();
+  };
+  // Items read before a damaged part are still journaled; the error is reported after them.
+  base::Status read = read_all();
+  SLUICE_RETURN_IF_ERROR(expansion.Flush());
+  SLUICE_RETURN_IF_ERROR(read);
+  return std::move(expansion.outcome());
+}
+
+}  // namespace sluice::pipeline
