@@ -3,64 +3,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <set>
-#include <unordered_map>
-
-#include <boost/json/parse.hpp>
-#include <boost/json/value.hpp>
 
 namespace sluice::pipeline {
-namespace {
-
-namespace json = boost::json;
-
-using store::ItemState;
-using store::OperationKind;
-
-std::string OperationName(const Pipeline::Prepared& p) {
-  switch (p.op.kind) {
-    case OperationKind::kAddOrUpdate:
-      return p.file_id ? "ADD_BY_REFERENCE" : "ADD";
-    case OperationKind::kDelete:
-      return "DELETE";
-    case OperationKind::kDeleteWithChildren:
-      return "DELETE_AND_CHILDREN";
-    case OperationKind::kDeleteOlderThan:
-      return "DELETE_OLDER_THAN";
-    case OperationKind::kBatch:
-      return "BATCH_FILE";
-  }
-  return "UNKNOWN";
-}
-
-// Failures that come from the machine, not from the item's bytes.
-bool IsTransient(base::StatusCode code) {
-  return code == base::StatusCode::kIoError || code == base::StatusCode::kUnavailable ||
-         code == base::StatusCode::kInternal;
-}
-
-store::LogEntry Log(const store::Operation& op, const std::string& uri, std::string operation,
-                    std::string task, std::string result, std::string reason, int64_t now_ms) {
-  return store::LogEntry{0,
-                         now_ms,
-                         op.organization_id,
-                         op.source_id,
-                         uri,
-                         std::move(operation),
-                         std::move(task),
-                         std::move(result),
-                         std::move(reason),
-                         op.request_id};
-}
-
-}  // namespace
-
-std::filesystem::path SourceIndexDir(const std::filesystem::path& index_root,
-                                     const std::string& organization_id,
-                                     const std::string& source_id) {
-  return index_root / organization_id / source_id;
-}
-
 Pipeline::Pipeline(store::StateStore& store, blob::BlobStore& blobs, const base::Clock& clock,
                    PipelineOptions options)
     : store_(store),
@@ -68,7 +12,8 @@ Pipeline::Pipeline(store::StateStore& store, blob::BlobStore& blobs, const base:
       clock_(clock),
       options_(std::move(options)),
       work_(static_cast<size_t>(std::max(1, options_.workers)) * 2),
-      applied_(static_cast<size_t>(std::max(1, options_.workers)) * 2) {}
+      applied_(static_cast<size_t>(std::max(1, options_.workers)) * 2),
+      applier_(store, blobs, clock, options_.index_root, options_.ignore_queue_delay) {}
 
 Pipeline::~Pipeline() {
   for (auto& t : threads_) t.request_stop();
@@ -136,31 +81,6 @@ void Pipeline::ScheduleAt(std::vector<std::pair<int64_t, store::Operation>> ops)
   wake_cv_.notify_all();
 }
 
-base::Result<int64_t> Pipeline::DeleteOlderThanDue(const store::Operation& op,
-                                                   const std::vector<int64_t>& completed) {
-  int64_t due = op.received_ms;
-  if (!options_.ignore_queue_delay) {
-    json::error_code ec;
-    json::value payload = json::parse(op.payload, ec);
-    if (!ec && payload.is_object()) {
-      if (auto* delay = payload.as_object().if_contains("queuedelayms");
-          delay && delay->is_int64()) {
-        due += delay->as_int64();
-      }
-    }
-  }
-  // Operations journaled before this one go first, so an item refreshed just
-  // before the call is not deleted by it.
-  SLUICE_ASSIGN_OR_RETURN(auto pending, store_.PendingOperations(0, 256));
-  for (const auto& earlier : pending) {
-    if (earlier.seq >= op.seq) break;
-    if (std::find(completed.begin(), completed.end(), earlier.seq) == completed.end()) {
-      return std::max(due, clock_.NowMs() + 20);
-    }
-  }
-  return due;
-}
-
 std::vector<store::Operation> Pipeline::DueRetries() {
   std::lock_guard lock(wake_mu_);
   int64_t now = clock_.NowMs();
@@ -179,11 +99,11 @@ void Pipeline::Work(const std::stop_token& stop) {
   }
 }
 
-Pipeline::Prepared Pipeline::Prepare(store::Operation op) {
+Prepared Pipeline::Prepare(store::Operation op) {
   Prepared p;
   p.op = std::move(op);
-  if (p.op.kind == OperationKind::kBatch) return PrepareBatch(std::move(p));
-  if (p.op.kind != OperationKind::kAddOrUpdate) return p;
+  if (p.op.kind == store::OperationKind::kBatch) return PrepareBatch(std::move(p));
+  if (p.op.kind != store::OperationKind::kAddOrUpdate) return p;
   p.file_id = ReferencedFileId(p.op);
   // Cheap early exit: a stale add need not be decompressed. The applier checks again.
   auto existing = store_.GetItem(p.op.organization_id, p.op.source_id, p.op.document_id);
@@ -203,7 +123,7 @@ Pipeline::Prepared Pipeline::Prepare(store::Operation op) {
   return p;
 }
 
-Pipeline::Prepared Pipeline::PrepareBatch(Prepared p) {
+Prepared Pipeline::PrepareBatch(Prepared p) {
   p.file_id = ReferencedFileId(p.op);
   auto outcome =
       ExpandBatch(p.op, blobs_, store_, options_.limits.max_decompressed_bytes, clock_.NowMs());
@@ -224,169 +144,20 @@ void Pipeline::Apply(const std::stop_token& stop) {
     batch.push_back(std::move(*first));
     for (auto& p : applied_.Drain(options_.apply_batch - 1)) batch.push_back(std::move(p));
     for (;;) {
-      base::Status s = ApplyBatch(batch);
-      if (s.ok()) break;
+      auto leftovers = applier_.Apply(batch);
+      if (leftovers.ok()) {
+        ScheduleRetries(std::move(leftovers->retry));
+        ScheduleAt(std::move(leftovers->deferred));
+        break;
+      }
       // The batch stays in the journal; retrying is safe because applying is idempotent.
-      std::fprintf(stderr, "pipeline: apply failed, retrying: %s\n", s.ToString().c_str());
-      writers_.clear();
+      std::fprintf(stderr, "pipeline: apply failed, retrying: %s\n",
+                   leftovers.status().ToString().c_str());
       std::unique_lock lock(wake_mu_);
       wake_cv_.wait_for(lock, stop, std::chrono::seconds(1), [] { return false; });
       if (stop.stop_requested()) return;
     }
   }
-}
-
-base::Result<index::IndexWriter*> Pipeline::Writer(const std::string& org,
-                                                   const std::string& source) {
-  std::string key = org + "/" + source;
-  auto it = writers_.find(key);
-  if (it != writers_.end()) return it->second.get();
-  SLUICE_ASSIGN_OR_RETURN(
-      auto writer, index::IndexWriter::Open(SourceIndexDir(options_.index_root, org, source)));
-  return writers_.emplace(key, std::move(writer)).first->second.get();
-}
-
-base::Status Pipeline::ApplyBatch(std::vector<Prepared>& batch) {
-  int64_t now = clock_.NowMs();
-  store::AppliedBatch out;
-  // Items this batch already changed, so two operations on one item in one
-  // batch see each other.
-  std::unordered_map<std::string, store::Item> changed;
-  std::map<std::string, index::IndexWriter*> touched;
-
-  auto current = [&](const store::Operation& op,
-                     const std::string& uri) -> base::Result<std::optional<store::Item>> {
-    auto it = changed.find(op.organization_id + "\n" + op.source_id + "\n" + uri);
-    if (it != changed.end()) return std::optional<store::Item>(it->second);
-    return store_.GetItem(op.organization_id, op.source_id, uri);
-  };
-  auto record = [&](store::Item item) {
-    changed[item.organization_id + "\n" + item.source_id + "\n" + item.uri] = item;
-    out.items.push_back(std::move(item));
-  };
-
-  std::vector<store::Operation> retry;
-  std::vector<std::pair<int64_t, store::Operation>> deferred;
-  for (Prepared& p : batch) {
-    const store::Operation& op = p.op;
-    if (p.transient) {
-      retry.push_back(op);
-      continue;
-    }
-    if (op.kind == OperationKind::kBatch) {
-      out.completed_seqs.push_back(op.seq);
-      if (p.file_id) out.consumed_file_ids.push_back(*p.file_id);
-      for (auto& log : p.logs) out.logs.push_back(std::move(log));
-      out.logs.push_back(p.error.empty()
-                             ? Log(op, "", "BATCH_FILE", "CONSUMING_BATCH", "COMPLETED",
-                                   std::to_string(p.batch_operations) + " operations", now)
-                             : Log(op, "", "BATCH_FILE", "CONSUMING_BATCH", "ERROR", p.error, now));
-      continue;
-    }
-    if (op.kind == OperationKind::kDeleteOlderThan) {
-      SLUICE_ASSIGN_OR_RETURN(int64_t due, DeleteOlderThanDue(op, out.completed_seqs));
-      if (due > now) {
-        deferred.emplace_back(due, op);
-        continue;
-      }
-      out.completed_seqs.push_back(op.seq);
-      SLUICE_ASSIGN_OR_RETURN(index::IndexWriter * writer,
-                              Writer(op.organization_id, op.source_id));
-      touched[op.organization_id + "/" + op.source_id] = writer;
-      SLUICE_ASSIGN_OR_RETURN(
-          auto stored, store_.ItemsOlderThan(op.organization_id, op.source_id, op.ordering_id));
-      std::vector<store::Item> candidates = std::move(stored);
-      for (const auto& [key, item] : changed) {
-        if (item.organization_id == op.organization_id && item.source_id == op.source_id) {
-          candidates.push_back(item);
-        }
-      }
-      std::set<std::string> done;
-      for (const auto& candidate : candidates) {
-        // This batch may have changed the item since the store's copy.
-        SLUICE_ASSIGN_OR_RETURN(auto latest, current(op, candidate.uri));
-        if (!latest || latest->state == ItemState::kDeleted ||
-            latest->ordering_id >= op.ordering_id || !done.insert(candidate.uri).second) {
-          continue;
-        }
-        SLUICE_RETURN_IF_ERROR(writer->Delete(candidate.uri));
-        // The tombstone sits just below the threshold: older adds stay out, newer ones come in.
-        record(store::Item{op.organization_id, op.source_id, candidate.uri, op.ordering_id - 1,
-                           ItemState::kDeleted, "", "", 0, now, ""});
-        out.logs.push_back(
-            Log(op, candidate.uri, "DELETE_OLDER_THAN", "INDEXING", "COMPLETED", "", now));
-      }
-      continue;
-    }
-    out.completed_seqs.push_back(op.seq);
-    std::string operation = OperationName(p);
-    // A container is used once, whether its item was indexed, failed or was stale.
-    if (p.file_id) out.consumed_file_ids.push_back(*p.file_id);
-    SLUICE_ASSIGN_OR_RETURN(auto existing, current(op, op.document_id));
-    if (existing && existing->ordering_id >= op.ordering_id) {
-      out.logs.push_back(Log(op, op.document_id, operation, "CONSUMING", "SKIPPED",
-                             "orderingId " + std::to_string(op.ordering_id) + " not newer than " +
-                                 std::to_string(existing->ordering_id),
-                             now));
-      continue;
-    }
-    SLUICE_ASSIGN_OR_RETURN(index::IndexWriter * writer, Writer(op.organization_id, op.source_id));
-    touched[op.organization_id + "/" + op.source_id] = writer;
-
-    if (op.kind == OperationKind::kAddOrUpdate) {
-      if (!p.item) {
-        store::Item failed = existing.value_or(store::Item{});
-        failed.organization_id = op.organization_id;
-        failed.source_id = op.source_id;
-        failed.uri = op.document_id;
-        failed.state = ItemState::kFailed;
-        failed.reason = p.error;
-        failed.indexed_ms = now;
-        record(std::move(failed));
-        out.logs.push_back(Log(op, op.document_id, operation, "PROCESSING", "ERROR", p.error, now));
-        continue;
-      }
-      const index::IndexDocument& doc = p.item->document;
-      SLUICE_RETURN_IF_ERROR(writer->Put(doc));
-      record(store::Item{op.organization_id, op.source_id, op.document_id, op.ordering_id,
-                         ItemState::kIndexed, doc.title, doc.file_type, doc.size, now, ""});
-      out.logs.push_back(Log(op, op.document_id, operation, "INDEXING", "COMPLETED", "", now));
-      continue;
-    }
-
-    // Deletes leave a tombstone with their orderingId so that an older add
-    // arriving late stays deleted.
-    std::vector<std::string> uris = {op.document_id};
-    if (op.kind == OperationKind::kDeleteWithChildren) {
-      SLUICE_ASSIGN_OR_RETURN(
-          auto children, store_.ItemsWithPrefix(op.organization_id, op.source_id, op.document_id));
-      for (const auto& child : children) {
-        if (child.uri != op.document_id) uris.push_back(child.uri);
-      }
-      SLUICE_RETURN_IF_ERROR(writer->DeleteWithChildren(op.document_id).status());
-    } else {
-      SLUICE_RETURN_IF_ERROR(writer->Delete(op.document_id));
-    }
-    for (const auto& uri : uris) {
-      record(store::Item{op.organization_id, op.source_id, uri, op.ordering_id, ItemState::kDeleted,
-                         "", "", 0, now, ""});
-      out.logs.push_back(Log(op, uri, operation, "INDEXING", "COMPLETED", "", now));
-    }
-  }
-  // Index first, then the item table: a crash between the two replays the
-  // batch, and a replayed put or delete is harmless.
-  for (auto& [key, writer] : touched) SLUICE_RETURN_IF_ERROR(writer->Commit());
-  SLUICE_RETURN_IF_ERROR(store_.CommitApplied(out, now));
-  for (auto& op : retry) {
-    // The count survives a restart, so a poison item cannot loop forever.
-    SLUICE_RETURN_IF_ERROR(store_.RecordAttempt(op.seq));
-    ++op.attempts;
-  }
-  ScheduleRetries(std::move(retry));
-  ScheduleAt(std::move(deferred));
-  for (const auto& file_id : out.consumed_file_ids)
-    (void)blobs_.Remove(store::ContainerBlobKey(file_id));
-  return base::Status::Ok();
 }
 
 }  // namespace sluice::pipeline

@@ -20,10 +20,11 @@
 
 #include "base/clock.h"
 #include "blob/blob_store.h"
-#include "index/index_writer.h"
+#include "pipeline/applier.h"
 #include "pipeline/batch_expander.h"
 #include "pipeline/blocking_queue.h"
 #include "pipeline/item_processor.h"
+#include "pipeline/prepared.h"
 #include "store/state_store.h"
 
 namespace sluice::pipeline {
@@ -41,11 +42,6 @@ struct PipelineOptions {
   ProcessingLimits limits;
 };
 
-// Where a source's index lives.
-std::filesystem::path SourceIndexDir(const std::filesystem::path& index_root,
-                                     const std::string& organization_id,
-                                     const std::string& source_id);
-
 class Pipeline {
  public:
   Pipeline(store::StateStore& store, blob::BlobStore& blobs, const base::Clock& clock,
@@ -58,25 +54,12 @@ class Pipeline {
   // Tells the dispatcher that the journal grew. Thread-safe.
   void Wake();
 
-  // One operation after its worker ran.
-  struct Prepared {
-    store::Operation op;
-    std::optional<ProcessedItem> item;   // adds that processed cleanly
-    std::string error;                   // adds that failed, with the reason
-    std::optional<std::string> file_id;  // the file container an add refers to
-    bool transient = false;              // the error may go away: try again later
-    uint64_t batch_operations = 0;       // a batch: the operations it journaled
-    std::vector<store::LogEntry> logs;   // a batch: its items that were refused
-  };
-
  private:
   void Dispatch(const std::stop_token& stop);
   void Work(const std::stop_token& stop);
   void Apply(const std::stop_token& stop);
   Prepared Prepare(store::Operation op);
   Prepared PrepareBatch(Prepared p);
-  base::Status ApplyBatch(std::vector<Prepared>& batch);
-  base::Result<index::IndexWriter*> Writer(const std::string& org, const std::string& source);
 
   store::StateStore& store_;
   blob::BlobStore& blobs_;
@@ -84,14 +67,10 @@ class Pipeline {
   PipelineOptions options_;
   BlockingQueue<store::Operation> work_;
   BlockingQueue<Prepared> applied_;
-  std::map<std::string, std::unique_ptr<index::IndexWriter>> writers_;  // applier thread only
+  Applier applier_;  // the applier thread's
 
   void ScheduleRetries(std::vector<store::Operation> ops);
   void ScheduleAt(std::vector<std::pair<int64_t, store::Operation>> ops);
-  // When a delete-older-than may run: after its queueDelay and after every
-  // operation journaled before it (those in `completed` count as done).
-  base::Result<int64_t> DeleteOlderThanDue(const store::Operation& op,
-                                           const std::vector<int64_t>& completed);
   std::vector<store::Operation> DueRetries();
 
   std::mutex wake_mu_;

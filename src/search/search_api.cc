@@ -9,7 +9,7 @@
 #include "base/random.h"
 #include "document/json_body.h"
 #include "index/search.h"
-#include "pipeline/pipeline.h"
+#include "pipeline/applier.h"
 #include "push/errors.h"
 
 namespace sluice::search {

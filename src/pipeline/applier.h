@@ -1,0 +1,58 @@
+// Applies prepared operations to the index and the item table, a batch at a
+// time: orderingId checks, Xapian puts and deletes, tombstones, item log lines,
+// and one store transaction per batch. Owns the index writers; only the
+// pipeline's applier thread uses it.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/clock.h"
+#include "blob/blob_store.h"
+#include "index/index_writer.h"
+#include "pipeline/prepared.h"
+#include "store/state_store.h"
+
+namespace sluice::pipeline {
+
+// Where a source's index lives.
+std::filesystem::path SourceIndexDir(const std::filesystem::path& index_root,
+                                     const std::string& organization_id,
+                                     const std::string& source_id);
+
+class Applier {
+ public:
+  Applier(store::StateStore& store, blob::BlobStore& blobs, const base::Clock& clock,
+          std::filesystem::path index_root, bool ignore_queue_delay);
+
+  // What a batch left for later: operations to retry (transient failures) and
+  // operations that may not run yet (a delete-older-than in its queueDelay).
+  struct Leftovers {
+    std::vector<store::Operation> retry;
+    std::vector<std::pair<int64_t, store::Operation>> deferred;  // (due ms, op)
+  };
+
+  // Index first, then the item table: a crash between the two replays the
+  // batch, and a replayed put or delete is harmless. On failure nothing of the
+  // batch is recorded as done; the writers are reopened on the next call.
+  base::Result<Leftovers> Apply(std::vector<Prepared>& batch);
+
+ private:
+  class Batch;  // the state of one Apply call
+
+  base::Result<index::IndexWriter*> Writer(const std::string& org, const std::string& source);
+
+  store::StateStore& store_;
+  blob::BlobStore& blobs_;
+  const base::Clock& clock_;
+  std::filesystem::path index_root_;
+  bool ignore_queue_delay_;
+  std::map<std::string, std::unique_ptr<index::IndexWriter>> writers_;
+};
+
+}  // namespace sluice::pipeline
