@@ -13,6 +13,8 @@ packages=(
   libgtest-dev libgmock-dev curl python3 procps
   # sanitizer build and format check
   clang clang-format
+  # the conformance suite runs Coveo's Node client
+  nodejs
 )
 
 missing=()
@@ -21,6 +23,11 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
+
+# Some nodejs builds bundle npm; only Debian's split packaging needs the npm package.
+if ! command -v npm >/dev/null 2>&1 && ! printf '%s\n' "${missing[@]}" | grep -qx npm; then
+  missing+=(npm)
+fi
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
