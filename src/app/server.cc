@@ -12,6 +12,7 @@
 #include "blob/blob_store.h"
 #include "http/server.h"
 #include "pipeline/pipeline.h"
+#include "platform/platform_api.h"
 #include "push/errors.h"
 #include "push/push_api.h"
 #include "search/logs_api.h"
@@ -63,6 +64,7 @@ struct Server::Parts {
   std::unique_ptr<pipeline::Pipeline> pipeline;
   std::unique_ptr<store::Journal> journal;
   std::unique_ptr<push::PushApi> push_api;
+  std::unique_ptr<platform::PlatformApi> platform_api;
   std::unique_ptr<search::SearchApi> search_api;
   std::unique_ptr<search::LogsApi> logs_api;
   http::Router router;
@@ -164,6 +166,8 @@ base::Result<std::unique_ptr<Server>> Server::Open(const ServeConfig& config) {
       std::make_unique<push::PushApi>(*p.store, *p.journal, *p.blobs, p.clock, push_options);
   p.search_api = std::make_unique<search::SearchApi>(*p.store, dir / "index");
   p.push_api->Register(p.router);
+  p.platform_api = std::make_unique<platform::PlatformApi>(*p.store, p.clock);
+  p.platform_api->Register(p.router);
   p.search_api->Register(p.router);
   p.logs_api = std::make_unique<search::LogsApi>(*p.store);
   p.logs_api->Register(p.router);

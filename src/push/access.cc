@@ -23,11 +23,26 @@ std::optional<std::string> BearerToken(const http::Request& request, bool allow_
   return std::nullopt;
 }
 
+// 'a', 'b'
+std::string JoinQuoted(const std::vector<std::string>& values) {
+  std::string out;
+  for (const auto& v : values) {
+    if (!out.empty()) out += ", ";
+    out += "'" + v + "'";
+  }
+  return out;
+}
+
 }  // namespace
 
-Access::Outcome Access::Check(const http::Request& request, std::string_view organization_id,
-                              std::string_view privilege) const {
-  auto token = BearerToken(request, privilege == kPrivilegeSearch);
+bool HasPrivilege(const store::ApiKey& key, std::string_view privilege) {
+  return std::any_of(key.privileges.begin(), key.privileges.end(),
+                     [&](const auto& p) { return p == kPrivilegeAdmin || p == privilege; });
+}
+
+Access::Outcome Access::Authenticate(const http::Request& request, std::string_view organization_id,
+                                     bool allow_query_token) const {
+  auto token = BearerToken(request, allow_query_token);
   if (!token) {
     return {std::nullopt,
             CoveoError(401, "UNAUTHORIZED", "Missing 'Authorization: Bearer <API key>' header.")};
@@ -49,14 +64,26 @@ Access::Outcome Access::Check(const http::Request& request, std::string_view org
                                      "The API key does not grant access to organization '" +
                                          std::string(organization_id) + "'.")};
   }
-  bool allowed = std::any_of(k.privileges.begin(), k.privileges.end(),
-                             [&](const auto& p) { return p == kPrivilegeAdmin || p == privilege; });
-  if (!allowed) {
+  if (auto source = request.path_params.find("source");
+      source != request.path_params.end() && !k.source_ids.empty() &&
+      std::find(k.source_ids.begin(), k.source_ids.end(), source->second) == k.source_ids.end()) {
+    return {std::nullopt,
+            CoveoError(403, "ACCESS_DENIED",
+                       "The API key is limited to sources " + JoinQuoted(k.source_ids) +
+                           " and may not act on source '" + source->second + "'.")};
+  }
+  return {std::move(*key), {}};
+}
+
+Access::Outcome Access::Check(const http::Request& request, std::string_view organization_id,
+                              std::string_view privilege) const {
+  Outcome outcome = Authenticate(request, organization_id, privilege == kPrivilegeSearch);
+  if (outcome.key && !HasPrivilege(*outcome.key, privilege)) {
     return {std::nullopt, CoveoError(403, "ACCESS_DENIED",
                                      "The API key lacks the '" + std::string(privilege) +
                                          "' privilege required for this call.")};
   }
-  return {std::move(*key), {}};
+  return outcome;
 }
 
 }  // namespace sluice::push

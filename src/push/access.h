@@ -13,6 +13,10 @@ namespace sluice::push {
 inline constexpr std::string_view kPrivilegeAdmin = "admin";  // implies every other
 inline constexpr std::string_view kPrivilegePush = "push";
 inline constexpr std::string_view kPrivilegeSearch = "search";
+inline constexpr std::string_view kPrivilegeFields = "fields";  // view, create and edit fields
+
+// Whether the key holds `privilege`, directly or through admin.
+bool HasPrivilege(const store::ApiKey& key, std::string_view privilege);
 
 class Access {
  public:
@@ -22,12 +26,17 @@ class Access {
   // `privilege`; otherwise the Coveo error to send (401, 403, 404).
   // An empty `organization_id` means the key's own organization.
   // Search also accepts the key as ?access_token= (as Coveo's Search API does).
+  // A key scoped to some sources is refused (403) on routes whose {source} is another.
   struct Outcome {
     std::optional<store::ApiKey> key;
     http::Response error;
   };
   Outcome Check(const http::Request& request, std::string_view organization_id,
                 std::string_view privilege) const;
+
+  // Check without the privilege test, for callers that decide privileges themselves.
+  Outcome Authenticate(const http::Request& request, std::string_view organization_id,
+                       bool allow_query_token = false) const;
 
  private:
   store::StateStore& store_;

@@ -44,7 +44,44 @@ CREATE TABLE IF NOT EXISTS item_logs(
   source TEXT NOT NULL, document_id TEXT NOT NULL, operation TEXT NOT NULL, task TEXT NOT NULL,
   result TEXT NOT NULL, reason TEXT NOT NULL, request_id TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS item_logs_by_doc ON item_logs(org, source, document_id);
+CREATE TABLE IF NOT EXISTS api_key_sources(
+  key_id TEXT NOT NULL, source TEXT NOT NULL, PRIMARY KEY(key_id, source));
+CREATE TABLE IF NOT EXISTS fields(
+  org TEXT NOT NULL, name TEXT NOT NULL, type TEXT NOT NULL, facet INTEGER NOT NULL,
+  multi_value_facet INTEGER NOT NULL, sort INTEGER NOT NULL, include_in_query INTEGER NOT NULL,
+  include_in_results INTEGER NOT NULL, merge_with_lexicon INTEGER NOT NULL,
+  description TEXT NOT NULL, label TEXT NOT NULL, options TEXT NOT NULL,
+  created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL, PRIMARY KEY(org, name));
 )sql";
+
+// Columns added to tables after their first release. They are added with ALTER TABLE
+// when missing (never in CREATE TABLE), so new databases and the state.db of earlier
+// versions take the same path and end up with the same schema.
+struct AddedColumn {
+  std::string_view table;
+  std::string_view column;
+  std::string_view declaration;
+};
+constexpr AddedColumn kAddedColumns[] = {
+    {"sources", "visibility", "TEXT NOT NULL DEFAULT 'SECURED'"},
+    {"api_keys", "display_name", "TEXT NOT NULL DEFAULT ''"},
+};
+
+base::Status AddMissingColumns(Connection& conn) {
+  SLUICE_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(conn));
+  for (const AddedColumn& added : kAddedColumns) {
+    SLUICE_ASSIGN_OR_RETURN(Statement probe,
+                            conn.Prepare("SELECT 1 FROM pragma_table_info(?) WHERE name = ?"));
+    SLUICE_ASSIGN_OR_RETURN(bool present, probe.Bind(1, added.table).Bind(2, added.column).Step());
+    if (present) continue;
+    SLUICE_RETURN_IF_ERROR(conn.Exec("ALTER TABLE " + std::string(added.table) + " ADD COLUMN " +
+                                     std::string(added.column) + " " +
+                                     std::string(added.declaration))
+                               .WithContext("add column " + std::string(added.table) + "." +
+                                            std::string(added.column)));
+  }
+  return txn.Commit();
+}
 
 std::string JoinPrivileges(const std::vector<std::string>& privileges) {
   std::string out;
@@ -79,10 +116,54 @@ ItemState ParseState(const std::string& name) {
   return ItemState::kIndexed;
 }
 
+constexpr std::string_view kApiKeyColumns =
+    "id, org, key_hash, privileges, created_ms, display_name";
+
 // The status of a source's open activity, as a column of `sources`.
 constexpr std::string_view kOpenActivity =
     "coalesce((SELECT status FROM source_activities a WHERE a.org = sources.org AND "
     "a.source = sources.id AND a.ended_ms IS NULL ORDER BY started_ms DESC LIMIT 1), 'IDLE')";
+
+constexpr std::string_view kSourceColumns = "org, id, name, type, created_ms, visibility";
+
+constexpr std::string_view kFieldColumns =
+    "org, name, type, facet, multi_value_facet, sort, include_in_query, include_in_results, "
+    "merge_with_lexicon, description, label, options, created_ms, updated_ms";
+
+Field ReadField(const Statement& st) {
+  Field f;
+  f.organization_id = st.Text(0);
+  f.name = st.Text(1);
+  f.type = st.Text(2);
+  f.facet = st.Int(3) != 0;
+  f.multi_value_facet = st.Int(4) != 0;
+  f.sort = st.Int(5) != 0;
+  f.include_in_query = st.Int(6) != 0;
+  f.include_in_results = st.Int(7) != 0;
+  f.merge_with_lexicon = st.Int(8) != 0;
+  f.description = st.Text(9);
+  f.label = st.Text(10);
+  f.options_json = st.Text(11);
+  f.created_ms = st.Int(12);
+  f.updated_ms = st.Int(13);
+  return f;
+}
+
+// Binds every column of kFieldColumns but created_ms/updated_ms, from index 1.
+void BindFieldValues(Statement& st, const Field& f) {
+  st.Bind(1, f.organization_id)
+      .Bind(2, f.name)
+      .Bind(3, f.type)
+      .Bind(4, int64_t{f.facet})
+      .Bind(5, int64_t{f.multi_value_facet})
+      .Bind(6, int64_t{f.sort})
+      .Bind(7, int64_t{f.include_in_query})
+      .Bind(8, int64_t{f.include_in_results})
+      .Bind(9, int64_t{f.merge_with_lexicon})
+      .Bind(10, f.description)
+      .Bind(11, f.label)
+      .Bind(12, f.options_json);
+}
 
 constexpr std::string_view kItemColumns =
     "org, source, uri, ordering_key, state, title, file_type, size, indexed_ms, reason";
@@ -223,13 +304,14 @@ class SqliteStateStore final : public StateStore {
   base::Status CreateSource(const Source& s) override {
     std::lock_guard lock(write_mu_);
     SLUICE_ASSIGN_OR_RETURN(Statement st,
-                            writer_.Prepare("INSERT INTO sources(org, id, name, type, created_ms) "
-                                            "VALUES(?,?,?,?,?) ON CONFLICT DO NOTHING"));
+                            writer_.Prepare("INSERT INTO sources(" + std::string(kSourceColumns) +
+                                            ") VALUES(?,?,?,?,?,?) ON CONFLICT DO NOTHING"));
     SLUICE_RETURN_IF_ERROR(st.Bind(1, s.organization_id)
                                .Bind(2, s.id)
                                .Bind(3, s.name)
                                .Bind(4, s.type)
                                .Bind(5, s.created_ms)
+                               .Bind(6, s.visibility)
                                .Run());
     if (writer_.Changes() == 0) return base::AlreadyExists("source " + s.id + " already exists");
     return base::Status::Ok();
@@ -240,9 +322,8 @@ class SqliteStateStore final : public StateStore {
     std::lock_guard lock(read_mu_);
     SLUICE_ASSIGN_OR_RETURN(
         Statement st,
-        reader_.Prepare("SELECT org, id, name, type, created_ms, " + std::string(kOpenActivity) +
-                        " FROM sources "
-                        "WHERE org = ? AND id = ?"));
+        reader_.Prepare("SELECT " + std::string(kSourceColumns) + ", " +
+                        std::string(kOpenActivity) + " FROM sources WHERE org = ? AND id = ?"));
     st.Bind(1, org).Bind(2, id);
     SLUICE_ASSIGN_OR_RETURN(bool row, st.Step());
     if (!row) return std::optional<Source>();
@@ -253,9 +334,8 @@ class SqliteStateStore final : public StateStore {
     std::lock_guard lock(read_mu_);
     SLUICE_ASSIGN_OR_RETURN(
         Statement st,
-        reader_.Prepare("SELECT org, id, name, type, created_ms, " + std::string(kOpenActivity) +
-                        " FROM sources "
-                        "WHERE org = ? ORDER BY name"));
+        reader_.Prepare("SELECT " + std::string(kSourceColumns) + ", " +
+                        std::string(kOpenActivity) + " FROM sources WHERE org = ? ORDER BY name"));
     st.Bind(1, org);
     std::vector<Source> out;
     for (;;) {
@@ -263,6 +343,22 @@ class SqliteStateStore final : public StateStore {
       if (!row) return out;
       out.push_back(ReadSource(st));
     }
+  }
+
+  base::Status DeleteSource(const std::string& org, const std::string& id) override {
+    std::lock_guard lock(write_mu_);
+    SLUICE_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(writer_));
+    SLUICE_ASSIGN_OR_RETURN(Statement st,
+                            writer_.Prepare("DELETE FROM sources WHERE org = ? AND id = ?"));
+    SLUICE_RETURN_IF_ERROR(st.Bind(1, org).Bind(2, id).Run());
+    if (writer_.Changes() == 0) {
+      return base::NotFound("source '" + id + "' does not exist in organization '" + org + "'");
+    }
+    SLUICE_ASSIGN_OR_RETURN(
+        Statement activities,
+        writer_.Prepare("DELETE FROM source_activities WHERE org = ? AND source = ?"));
+    SLUICE_RETURN_IF_ERROR(activities.Bind(1, org).Bind(2, id).Run());
+    return txn.Commit();
   }
 
   base::Status SetSourceStatus(const std::string& org, const std::string& source,
@@ -285,27 +381,141 @@ class SqliteStateStore final : public StateStore {
 
   base::Status PutApiKey(const ApiKey& k) override {
     std::lock_guard lock(write_mu_);
+    SLUICE_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(writer_));
     SLUICE_ASSIGN_OR_RETURN(Statement st,
-                            writer_.Prepare("INSERT INTO api_keys(id, org, key_hash, privileges, "
-                                            "created_ms) VALUES(?,?,?,?,?)"));
-    return st.Bind(1, k.id)
-        .Bind(2, k.organization_id)
-        .Bind(3, k.key_hash)
-        .Bind(4, JoinPrivileges(k.privileges))
-        .Bind(5, k.created_ms)
-        .Run();
+                            writer_.Prepare("INSERT INTO api_keys(" + std::string(kApiKeyColumns) +
+                                            ") VALUES(?,?,?,?,?,?)"));
+    SLUICE_RETURN_IF_ERROR(st.Bind(1, k.id)
+                               .Bind(2, k.organization_id)
+                               .Bind(3, k.key_hash)
+                               .Bind(4, JoinPrivileges(k.privileges))
+                               .Bind(5, k.created_ms)
+                               .Bind(6, k.display_name)
+                               .Run());
+    for (const std::string& source : k.source_ids) {
+      SLUICE_ASSIGN_OR_RETURN(
+          Statement scope,
+          writer_.Prepare("INSERT OR IGNORE INTO api_key_sources(key_id, source) VALUES(?, ?)"));
+      SLUICE_RETURN_IF_ERROR(scope.Bind(1, k.id).Bind(2, source).Run());
+    }
+    return txn.Commit();
   }
 
   base::Result<std::optional<ApiKey>> FindApiKeyByHash(const std::string& key_hash) override {
     std::lock_guard lock(read_mu_);
-    SLUICE_ASSIGN_OR_RETURN(Statement st,
-                            reader_.Prepare("SELECT id, org, key_hash, privileges, created_ms "
-                                            "FROM api_keys WHERE key_hash = ?"));
+    SLUICE_ASSIGN_OR_RETURN(Statement st, reader_.Prepare("SELECT " + std::string(kApiKeyColumns) +
+                                                          " FROM api_keys WHERE key_hash = ?"));
     st.Bind(1, key_hash);
     SLUICE_ASSIGN_OR_RETURN(bool row, st.Step());
     if (!row) return std::optional<ApiKey>();
-    return std::optional<ApiKey>(
-        ApiKey{st.Text(0), st.Text(1), st.Text(2), SplitPrivileges(st.Text(3)), st.Int(4)});
+    ApiKey key = ReadApiKey(st);
+    SLUICE_RETURN_IF_ERROR(ReadKeyScope(key));
+    return std::optional<ApiKey>(std::move(key));
+  }
+
+  base::Result<std::vector<ApiKey>> ListApiKeys(const std::string& org) override {
+    std::lock_guard lock(read_mu_);
+    SLUICE_ASSIGN_OR_RETURN(
+        Statement st, reader_.Prepare("SELECT " + std::string(kApiKeyColumns) +
+                                      " FROM api_keys WHERE org = ? ORDER BY created_ms, id"));
+    st.Bind(1, org);
+    std::vector<ApiKey> out;
+    for (;;) {
+      SLUICE_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) break;
+      out.push_back(ReadApiKey(st));
+    }
+    for (ApiKey& key : out) SLUICE_RETURN_IF_ERROR(ReadKeyScope(key));
+    return out;
+  }
+
+  base::Status DeleteApiKey(const std::string& org, const std::string& id) override {
+    std::lock_guard lock(write_mu_);
+    SLUICE_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(writer_));
+    SLUICE_ASSIGN_OR_RETURN(Statement st,
+                            writer_.Prepare("DELETE FROM api_keys WHERE org = ? AND id = ?"));
+    SLUICE_RETURN_IF_ERROR(st.Bind(1, org).Bind(2, id).Run());
+    if (writer_.Changes() == 0) {
+      return base::NotFound("API key '" + id + "' does not exist in organization '" + org + "'");
+    }
+    SLUICE_ASSIGN_OR_RETURN(Statement scope,
+                            writer_.Prepare("DELETE FROM api_key_sources WHERE key_id = ?"));
+    SLUICE_RETURN_IF_ERROR(scope.Bind(1, id).Run());
+    return txn.Commit();
+  }
+
+  base::Status CreateFields(const std::vector<Field>& fields) override {
+    std::lock_guard lock(write_mu_);
+    SLUICE_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(writer_));
+    for (const Field& f : fields) {
+      SLUICE_ASSIGN_OR_RETURN(Statement st,
+                              writer_.Prepare("INSERT INTO fields(" + std::string(kFieldColumns) +
+                                              ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+                                              "ON CONFLICT DO NOTHING"));
+      BindFieldValues(st, f);
+      SLUICE_RETURN_IF_ERROR(st.Bind(13, f.created_ms).Bind(14, f.updated_ms).Run());
+      if (writer_.Changes() == 0) {
+        return base::AlreadyExists("field '" + f.name + "' already exists");
+      }
+    }
+    return txn.Commit();
+  }
+
+  base::Status UpdateFields(const std::vector<Field>& fields) override {
+    std::lock_guard lock(write_mu_);
+    SLUICE_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(writer_));
+    for (const Field& f : fields) {
+      // created_ms is kept from the first version of the field.
+      SLUICE_ASSIGN_OR_RETURN(
+          Statement st,
+          writer_.Prepare("UPDATE fields SET type = ?3, facet = ?4, multi_value_facet = ?5, "
+                          "sort = ?6, include_in_query = ?7, include_in_results = ?8, "
+                          "merge_with_lexicon = ?9, description = ?10, label = ?11, "
+                          "options = ?12, updated_ms = ?13 WHERE org = ?1 AND name = ?2"));
+      BindFieldValues(st, f);
+      SLUICE_RETURN_IF_ERROR(st.Bind(13, f.updated_ms).Run());
+      if (writer_.Changes() == 0) return base::NotFound("field '" + f.name + "' does not exist");
+    }
+    return txn.Commit();
+  }
+
+  base::Status DeleteFields(const std::string& org,
+                            const std::vector<std::string>& names) override {
+    std::lock_guard lock(write_mu_);
+    SLUICE_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(writer_));
+    for (const std::string& name : names) {
+      SLUICE_ASSIGN_OR_RETURN(Statement st,
+                              writer_.Prepare("DELETE FROM fields WHERE org = ? AND name = ?"));
+      SLUICE_RETURN_IF_ERROR(st.Bind(1, org).Bind(2, name).Run());
+      if (writer_.Changes() == 0) return base::NotFound("field '" + name + "' does not exist");
+    }
+    return txn.Commit();
+  }
+
+  base::Result<std::optional<Field>> GetField(const std::string& org,
+                                              const std::string& name) override {
+    std::lock_guard lock(read_mu_);
+    SLUICE_ASSIGN_OR_RETURN(Statement st,
+                            reader_.Prepare("SELECT " + std::string(kFieldColumns) +
+                                            " FROM fields WHERE org = ? AND name = ?"));
+    st.Bind(1, org).Bind(2, name);
+    SLUICE_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) return std::optional<Field>();
+    return std::optional<Field>(ReadField(st));
+  }
+
+  base::Result<std::vector<Field>> ListFields(const std::string& org) override {
+    std::lock_guard lock(read_mu_);
+    SLUICE_ASSIGN_OR_RETURN(Statement st,
+                            reader_.Prepare("SELECT " + std::string(kFieldColumns) +
+                                            " FROM fields WHERE org = ? ORDER BY name"));
+    st.Bind(1, org);
+    std::vector<Field> out;
+    for (;;) {
+      SLUICE_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) return out;
+      out.push_back(ReadField(st));
+    }
   }
 
   base::Result<uint64_t> CountApiKeys() override {
@@ -541,7 +751,27 @@ class SqliteStateStore final : public StateStore {
 
  private:
   static Source ReadSource(const Statement& st) {
-    return Source{st.Text(0), st.Text(1), st.Text(2), st.Text(3), st.Int(4), st.Text(5)};
+    return Source{st.Text(0), st.Text(1), st.Text(2), st.Text(3),
+                  st.Int(4),  st.Text(6), st.Text(5)};
+  }
+
+  static ApiKey ReadApiKey(const Statement& st) {
+    ApiKey key{st.Text(0), st.Text(1), st.Text(2), SplitPrivileges(st.Text(3)), st.Int(4)};
+    key.display_name = st.Text(5);
+    return key;
+  }
+
+  // Fills key.source_ids; the caller holds read_mu_.
+  base::Status ReadKeyScope(ApiKey& key) {
+    SLUICE_ASSIGN_OR_RETURN(
+        Statement st,
+        reader_.Prepare("SELECT source FROM api_key_sources WHERE key_id = ? ORDER BY source"));
+    st.Bind(1, key.id);
+    for (;;) {
+      SLUICE_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) return base::Status::Ok();
+      key.source_ids.push_back(st.Text(0));
+    }
   }
 
   static base::Result<std::vector<Item>> CollectItems(Statement& st) {
@@ -624,6 +854,8 @@ uint64_t OrderingIdFromKey(int64_t key) { return static_cast<uint64_t>(key) ^ (u
 base::Result<std::unique_ptr<StateStore>> OpenSqliteStateStore(const std::filesystem::path& file) {
   SLUICE_ASSIGN_OR_RETURN(Connection writer, Connection::Open(file));
   SLUICE_RETURN_IF_ERROR(writer.Exec(kSchema).WithContext("create schema in " + file.string()));
+  SLUICE_RETURN_IF_ERROR(
+      AddMissingColumns(writer).WithContext("upgrade schema in " + file.string()));
   SLUICE_ASSIGN_OR_RETURN(Connection reader, Connection::Open(file));
   return std::unique_ptr<StateStore>(
       std::make_unique<SqliteStateStore>(std::move(writer), std::move(reader)));

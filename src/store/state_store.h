@@ -1,5 +1,5 @@
-// The state store: organizations, sources, API keys, file containers, the
-// operation journal, the item table and the item log. This is the seam between
+// The state store: organizations, sources, API keys, index fields, file
+// containers, the operation journal, the item table and the item log. This is the seam between
 // the embedded default (SQLite) and a shared database for scale-out.
 #pragma once
 
@@ -20,15 +20,36 @@ struct Source {
   std::string name;
   std::string type = "PUSH";
   int64_t created_ms = 0;
-  std::string status = "IDLE";  // the open activity: REBUILD, REFRESH, INCREMENTAL or IDLE
+  std::string status = "IDLE";         // the open activity: REBUILD, REFRESH, INCREMENTAL or IDLE
+  std::string visibility = "SECURED";  // PRIVATE, SECURED or SHARED, as Coveo's sourceVisibility
 };
 
 struct ApiKey {
   std::string id;
   std::string organization_id;
   std::string key_hash;                 // SHA-256 hex; the key itself is never stored
-  std::vector<std::string> privileges;  // e.g. "push", "search", "admin"
+  std::vector<std::string> privileges;  // e.g. "push", "search", "fields", "admin"
   int64_t created_ms = 0;
+  std::string display_name = "";
+  std::vector<std::string> source_ids = {};  // empty: every source of the organization
+};
+
+// A typed index field; fields are index-wide, one set per organization.
+struct Field {
+  std::string organization_id;
+  std::string name;             // ^[a-z][a-z0-9_]{0,254}$
+  std::string type = "STRING";  // STRING, LONG, LONG_64, DOUBLE, DATE or VECTOR
+  bool facet = false;
+  bool multi_value_facet = false;
+  bool sort = false;
+  bool include_in_query = true;
+  bool include_in_results = true;
+  bool merge_with_lexicon = false;
+  std::string description = "";
+  std::string label = "";
+  std::string options_json = "{}";  // the other FieldModel options, a JSON object kept as sent
+  int64_t created_ms = 0;
+  int64_t updated_ms = 0;
 };
 
 struct FileContainer {
@@ -136,12 +157,30 @@ class StateStore {
   virtual base::Result<std::optional<Source>> GetSource(const std::string& org,
                                                         const std::string& id) = 0;
   virtual base::Result<std::vector<Source>> ListSources(const std::string& org) = 0;
+  // Removes the source from the catalog (NotFound when absent). Its items, journal entries,
+  // logs and index stay on disk; API keys scoped to it keep the scope, so they never widen.
+  virtual base::Status DeleteSource(const std::string& org, const std::string& id) = 0;
   // Closes the open activity, if any, and opens one for `status` unless it is IDLE.
   virtual base::Status SetSourceStatus(const std::string& org, const std::string& source,
                                        const std::string& status, int64_t now_ms) = 0;
   virtual base::Status PutApiKey(const ApiKey& key) = 0;
   virtual base::Result<std::optional<ApiKey>> FindApiKeyByHash(const std::string& key_hash) = 0;
   virtual base::Result<uint64_t> CountApiKeys() = 0;
+  // The organization's keys, oldest first.
+  virtual base::Result<std::vector<ApiKey>> ListApiKeys(const std::string& org) = 0;
+  virtual base::Status DeleteApiKey(const std::string& org, const std::string& id) = 0;
+
+  // Fields. Batch calls change all of the fields or none: CreateFields fails with
+  // AlreadyExists naming the first field that exists (or repeats within the batch),
+  // UpdateFields and DeleteFields with NotFound naming the first that does not exist.
+  virtual base::Status CreateFields(const std::vector<Field>& fields) = 0;
+  virtual base::Status UpdateFields(const std::vector<Field>& fields) = 0;
+  virtual base::Status DeleteFields(const std::string& org,
+                                    const std::vector<std::string>& names) = 0;
+  virtual base::Result<std::optional<Field>> GetField(const std::string& org,
+                                                      const std::string& name) = 0;
+  // Every field of the organization, ordered by name.
+  virtual base::Result<std::vector<Field>> ListFields(const std::string& org) = 0;
 
   // File containers.
   virtual base::Status CreateFileContainer(const FileContainer& container) = 0;
