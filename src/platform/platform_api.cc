@@ -468,14 +468,19 @@ http::Response PlatformApi::CreateField(http::Request& request) {
 }
 
 http::Response PlatformApi::CreateFields(http::Request& request) {
-  auto key = Authorize(request, {"PLATFORM", "FIELD", "CREATE"});
+  return WriteFieldArray(request, {"PLATFORM", "FIELD", "CREATE"}, /*create=*/true);
+}
+
+http::Response PlatformApi::WriteFieldArray(http::Request& request,
+                                            const PrivilegeRequest& privilege, bool create) {
+  auto key = Authorize(request, privilege);
   if (auto* error = std::get_if<http::Response>(&key)) return *error;
   auto body = ParseBody(request);
   if (auto* error = std::get_if<http::Response>(&body)) return *error;
   const std::string& org = request.path_params.at("org");
   auto fields = FieldsFromArray(std::get<json::value>(body), org, clock_.NowMs());
   if (auto* error = std::get_if<http::Response>(&fields)) return *error;
-  return WriteFields(org, std::move(std::get<std::vector<store::Field>>(fields)), true);
+  return WriteFields(org, std::move(std::get<std::vector<store::Field>>(fields)), create);
 }
 
 http::Response PlatformApi::GetField(http::Request& request) {
@@ -515,14 +520,7 @@ http::Response PlatformApi::UpdateField(http::Request& request) {
 }
 
 http::Response PlatformApi::UpdateFields(http::Request& request) {
-  auto key = Authorize(request, {"PLATFORM", "FIELD", "EDIT"});
-  if (auto* error = std::get_if<http::Response>(&key)) return *error;
-  auto body = ParseBody(request);
-  if (auto* error = std::get_if<http::Response>(&body)) return *error;
-  const std::string& org = request.path_params.at("org");
-  auto fields = FieldsFromArray(std::get<json::value>(body), org, clock_.NowMs());
-  if (auto* error = std::get_if<http::Response>(&fields)) return *error;
-  return WriteFields(org, std::move(std::get<std::vector<store::Field>>(fields)), false);
+  return WriteFieldArray(request, {"PLATFORM", "FIELD", "EDIT"}, /*create=*/false);
 }
 
 http::Response PlatformApi::DeleteField(http::Request& request) {

@@ -42,6 +42,9 @@ class PlatformApi {
   http::Response GetField(http::Request& request);
   http::Response UpdateField(http::Request& request);
   http::Response UpdateFields(http::Request& request);
+  // Creates or updates an array of FieldModels, all or nothing.
+  http::Response WriteFieldArray(http::Request& request, const PrivilegeRequest& privilege,
+                                 bool create);
   http::Response DeleteField(http::Request& request);
   http::Response DeleteFields(http::Request& request);
 
