@@ -9,6 +9,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import unittest
 import urllib.parse
 
 API_KEY = "xx-e2e-0000-test-key"
@@ -141,3 +142,17 @@ class Sluice:
         data = res.read()
         conn.close()
         return res.status, dict(res.getheaders()), data
+
+
+class SluiceTestCase(unittest.TestCase):
+    """Test classes that share one server; `server_args` are extra `serve` flags."""
+
+    server_args = ()
+
+    @classmethod
+    def setUpClass(cls):
+        cls.sluice = Sluice(extra_args=cls.server_args).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.sluice.cleanup()

@@ -9,7 +9,7 @@ import unittest
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
-from sluice_process import API_KEY, Sluice  # noqa: E402
+from sluice_process import API_KEY, SluiceTestCase  # noqa: E402
 
 ORG = "/rest/organizations/local"
 FIELDS = f"{ORG}/indexes/fields"
@@ -22,15 +22,7 @@ def field_privilege(kind, org="local"):
                                    "type": kind, "targetId": "*"}}
 
 
-class PlatformTestCase(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.sluice = Sluice().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.sluice.cleanup()
-
+class PlatformTestCase(SluiceTestCase):
     def create_source(self, name, source_type="PUSH", key=API_KEY, **extra):
         body = dict(sourceType=source_type, name=name, sourceVisibility="SECURED",
                     pushEnabled=True, **extra)

@@ -18,7 +18,7 @@ import urllib.parse
 import zlib
 
 sys.path.insert(0, os.path.dirname(__file__))
-from sluice_process import API_KEY, Sluice  # noqa: E402
+from sluice_process import API_KEY, Sluice, SluiceTestCase  # noqa: E402
 
 REQUIRED = {"x-amz-server-side-encryption": "AES256", "Content-Type": "application/octet-stream"}
 
@@ -39,15 +39,7 @@ def make_large_html(target_bytes, marker):
     return "".join(parts).encode()
 
 
-class SeedProcedureTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.sluice = Sluice().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.sluice.cleanup()
-
+class SeedProcedureTest(SluiceTestCase):
     def create_container(self, prefix="/push/v1"):
         status, body = self.sluice.json("POST", f"{prefix}/organizations/local/files", {})
         self.assertEqual(status, 201, body)
@@ -254,13 +246,11 @@ def compress(kind, data):
     raise ValueError(kind)
 
 
-class PushVariantsTest(unittest.TestCase):
+class PushVariantsTest(SluiceTestCase):
     """Every compressionType, inline and by file container, the Logs API, source status and
     documents/olderthan (run at once: --ignore-queue-delay)."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.sluice = Sluice(extra_args=["--ignore-queue-delay"]).start()
+    server_args = ("--ignore-queue-delay",)
 
     def source(self):
         status, body = self.sluice.json("GET", "/api/v1/organizations/local/sources")
@@ -368,10 +358,6 @@ class PushVariantsTest(unittest.TestCase):
             status, body = s.json("DELETE", path + query)
             self.assertEqual((status, body["errorCode"]), (412, code), query)
 
-    @classmethod
-    def tearDownClass(cls):
-        cls.sluice.cleanup()
-
     def test_every_compression_type_inline_and_by_container(self):
         s = self.sluice
         kinds = ["UNCOMPRESSED", "ZLIB", "GZIP", "DEFLATE", "LZMA", "LZMA_ALONE"]
@@ -450,17 +436,10 @@ class PushVariantsTest(unittest.TestCase):
         self.assertEqual(s.json("GET", "/logs/v1/organizations/local", key="nope")[0], 401)
 
 
-class ContainerLimitsTest(unittest.TestCase):
+class ContainerLimitsTest(SluiceTestCase):
     """A server whose containers expire after 1 s and hold at most 1 MiB."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.sluice = Sluice(extra_args=["--container-ttl-seconds", "1",
-                                        "--max-container-bytes", str(1 << 20)]).start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.sluice.cleanup()
+    server_args = ("--container-ttl-seconds", "1", "--max-container-bytes", str(1 << 20))
 
     def container(self):
         status, body = self.sluice.json("POST", "/push/v1/organizations/local/files", {})
