@@ -88,6 +88,18 @@ int Main(int argc, char** argv) {
       ->add_option("--container-ttl-seconds", config.container_ttl_seconds,
                    "How long an uploadUri stays valid")
       ->capture_default_str();
+  serve
+      ->add_option("--rate-limit", config.rate_limit,
+                   "Push API requests per second per API key; 429 above (0: no limit)")
+      ->capture_default_str();
+  serve
+      ->add_option("--rate-burst", config.rate_burst,
+                   "Requests an API key may send at once before --rate-limit applies")
+      ->capture_default_str();
+  serve
+      ->add_option("--max-pending-operations", config.max_pending_operations,
+                   "Journal backlog above which Push API calls get 429 (0: no limit)")
+      ->capture_default_str();
   serve->add_flag("--ignore-queue-delay", config.ignore_queue_delay,
                   "Run documents/olderthan at once instead of after its queueDelay");
   CLI11_PARSE(app, argc, argv);

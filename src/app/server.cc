@@ -137,6 +137,9 @@ base::Result<std::unique_ptr<Server>> Server::Open(const ServeConfig& config) {
     return base::InvalidArgument(
         "--listen with port 0 needs --public-url: upload URIs must name the real port");
   }
+  if (config.rate_limit < 0 || config.rate_burst < 0) {
+    return base::InvalidArgument("--rate-limit and --rate-burst must not be negative");
+  }
   if (config.container_ttl_seconds < 1 || config.container_ttl_seconds > 604800) {
     return base::InvalidArgument("--container-ttl-seconds must be within 1..604800");
   }
@@ -156,12 +159,15 @@ base::Result<std::unique_ptr<Server>> Server::Open(const ServeConfig& config) {
   p.journal = std::make_unique<store::Journal>(*p.store, [&p] { p.pipeline->Wake(); });
 
   push::PushOptions push_options;
-  push_options.public_url =
+  push_options.containers.public_url =
       config.public_url.empty() ? "http://" + config.listen : config.public_url;
-  push_options.upload_credentials.access_key_id = "SLUICE" + secret.substr(0, 14);
-  push_options.upload_credentials.secret_access_key = secret;
+  push_options.containers.upload_credentials.access_key_id = "SLUICE" + secret.substr(0, 14);
+  push_options.containers.upload_credentials.secret_access_key = secret;
+  push_options.containers.ttl_seconds = config.container_ttl_seconds;
   push_options.max_container_bytes = config.max_container_bytes;
-  push_options.container_ttl_seconds = config.container_ttl_seconds;
+  push_options.throttle.requests_per_second = config.rate_limit;
+  push_options.throttle.burst = config.rate_burst;
+  push_options.throttle.max_pending_operations = config.max_pending_operations;
   p.push_api =
       std::make_unique<push::PushApi>(*p.store, *p.journal, *p.blobs, p.clock, push_options);
   p.search_api = std::make_unique<search::SearchApi>(*p.store, dir / "index");

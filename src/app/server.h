@@ -21,6 +21,9 @@ struct ServeConfig {
   uint64_t max_request_bytes = 6ull * 1024 * 1024;
   int64_t container_ttl_seconds = 3600;  // how long an uploadUri stays valid
   bool ignore_queue_delay = false;       // documents/olderthan runs at once
+  double rate_limit = 200;               // Push API requests per second per key (0: off)
+  double rate_burst = 1000;
+  uint64_t max_pending_operations = 1000000;  // journal backlog that answers 429 (0: off)
 };
 
 // What a fresh data directory was given, to show the user once.

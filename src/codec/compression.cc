@@ -57,4 +57,13 @@ std::string_view CompressionName(Compression compression) {
   return "UNKNOWN";
 }
 
+Compression SniffCompression(std::string_view head) {
+  auto byte = [&](size_t i) { return static_cast<unsigned char>(head[i]); };
+  if (head.size() >= 2 && byte(0) == 0x1f && byte(1) == 0x8b) return Compression::kGzip;
+  if (head.size() >= 2 && byte(0) == 0x78 && (byte(0) * 256 + byte(1)) % 31 == 0) {
+    return Compression::kZlib;
+  }
+  return Compression::kUncompressed;
+}
+
 }  // namespace sluice::codec

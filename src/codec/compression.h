@@ -14,6 +14,10 @@ enum class Compression { kUncompressed, kZlib, kGzip, kDeflate, kLzma };
 // bad value and listing the accepted ones.
 base::Result<Compression> ParseCompression(std::string_view name);
 
+// What a batch file's first bytes say it is: GZIP or ZLIB by their magic bytes, otherwise
+// UNCOMPRESSED. Batch files carry no compressionType, and clients do compress them.
+Compression SniffCompression(std::string_view head);
+
 // The upper-case wire name: "UNCOMPRESSED", "ZLIB", "GZIP", "DEFLATE" or "LZMA".
 std::string_view CompressionName(Compression compression);
 

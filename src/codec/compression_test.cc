@@ -46,5 +46,13 @@ TEST(CompressionTest, RejectsUnknownNameListingAcceptedOnes) {
   }
 }
 
+TEST(CompressionTest, SniffsBatchFilesByTheirMagicBytes) {
+  EXPECT_EQ(SniffCompression("\x1f\x8b\x08"), Compression::kGzip);
+  EXPECT_EQ(SniffCompression("\x78\x9c"), Compression::kZlib);
+  EXPECT_EQ(SniffCompression("\x78\x9d"), Compression::kUncompressed);  // fails the check
+  EXPECT_EQ(SniffCompression("{\"addOrUpdate\":[]}"), Compression::kUncompressed);
+  EXPECT_EQ(SniffCompression(""), Compression::kUncompressed);
+}
+
 }  // namespace
 }  // namespace sluice::codec

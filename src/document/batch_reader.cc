@@ -27,6 +27,9 @@ struct BatchReader::Impl {
                  if (key == "addorupdate")
                    return on_item(BatchSection::kAddOrUpdate, std::move(item));
                  if (key == "delete") return on_item(BatchSection::kDelete, std::move(item));
+                 if (key == "partialupdate") {
+                   return on_item(BatchSection::kPartialUpdate, std::move(item));
+                 }
                  return base::Status::Ok();  // other keys are ignored, as Coveo does
                }) {}
 
@@ -63,7 +66,7 @@ base::Status BatchReader::Finish() {
     return base::InvalidArgument(
         "a batch file must be a JSON object with 'addOrUpdate' and 'delete' arrays");
   }
-  for (auto key : {"addorupdate", "delete"}) {
+  for (auto key : {"addorupdate", "delete", "partialupdate"}) {
     const json::value* section = root.as_object().if_contains(key);
     if (section != nullptr && !section->is_array()) {
       return base::InvalidArgument(std::string("'") + key + "' in a batch file must be an array");

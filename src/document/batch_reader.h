@@ -13,7 +13,7 @@
 
 namespace sluice::document {
 
-enum class BatchSection { kAddOrUpdate, kDelete };
+enum class BatchSection { kAddOrUpdate, kDelete, kPartialUpdate };
 
 class BatchReader {
  public:

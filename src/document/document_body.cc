@@ -1,6 +1,7 @@
 #include "document/document_body.h"
 
 #include "codec/base64.h"
+#include "document/permissions.h"
 
 namespace sluice::document {
 namespace {
@@ -77,8 +78,14 @@ base::Result<DocumentBody> ValidateDocumentBody(
                                    std::string(ext) + "\")");
     }
   }
-  if (auto it = o.find("permissions"); it != o.end() && !it->value().is_array()) {
-    return base::InvalidArgument("'permissions' must be an array of permission sets or levels");
+  if (auto it = o.find("permissions"); it != o.end()) {
+    SLUICE_ASSIGN_OR_RETURN(Permissions permissions, NormalizePermissions(it->value()));
+    if (permissions.count > kMaxPermissionsPerItem) {
+      return base::ResourceExhausted("the item names " + std::to_string(permissions.count) +
+                                     " permissions; at most " +
+                                     std::to_string(kMaxPermissionsPerItem) + " are allowed");
+    }
+    it->value() = std::move(permissions.levels);
   }
   SLUICE_RETURN_IF_ERROR(CheckMetadata(o));
   SLUICE_ASSIGN_OR_RETURN(codec::Compression compression, ResolveCompression(o, query_compression));

@@ -11,6 +11,14 @@ namespace sluice::index {
 // Metadata as the pipeline hands it over: lower-case names, each with its string values.
 using Metadata = std::vector<std::pair<std::string, std::vector<std::string>>>;
 
+// The type of a field in the organization's field catalog. Every metadata value is searchable
+// as text; values of numeric and date fields also get a sortable number (dates in epoch ms).
+// VECTOR fields are kString here: Sluice keeps their values as text.
+enum class FieldKind { kString, kLong, kLong64, kDouble, kDate };
+
+// The declared kinds of metadata names; a name that is absent is a kString field.
+using FieldKinds = std::vector<std::pair<std::string, FieldKind>>;
+
 // One item as the pipeline hands it to IndexWriter::Put.
 struct IndexDocument {
   std::string uri;           // unique within its source (Coveo documentId)
@@ -26,6 +34,7 @@ struct IndexDocument {
   int64_t indexed_ms = 0;    // when Sluice indexed it, epoch ms
   uint64_t ordering_id = 0;
   Metadata metadata;
+  FieldKinds field_kinds;  // from the catalog, for (at least) the names in `metadata`
 };
 
 // One item as a search result shows it.
@@ -45,6 +54,9 @@ struct SearchHit {
   double score = 0;
   double percent_score = 0;
   Metadata metadata;
+  // The metadata of numeric and date fields whose every value reads as a number of the field's
+  // kind (dates in epoch ms), in the order of `metadata`: results show these as numbers.
+  std::vector<std::pair<std::string, std::vector<double>>> numeric_metadata;
   // Byte offset and length of each query word found in `title`.
   std::vector<std::pair<uint32_t, uint32_t>> title_highlights;
 };

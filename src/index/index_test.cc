@@ -157,14 +157,16 @@ TEST_F(IndexTest, EmptyQueryReturnsEveryItemNewestFirst) {
   EXPECT_THAT(Uris(Find("   ")), ElementsAre("newest", "middle", "old"));
 }
 
-TEST_F(IndexTest, SortByDateOrdersMatchesNewestFirst) {
+TEST_F(IndexTest, SortByDateOrdersMatchesEitherWay) {
   PutAll({Item("old", "Report report report", "report", 1000),
           Item("new", "", "a long text with one report in it", 5000)});
   SearchRequest request;
   request.q = "report";
   EXPECT_THAT(Uris(Find(request)), ElementsAre("old", "new"));  // relevance
-  request.sort_by_date = true;
+  request.sort = {{"date", /*ascending=*/false}};
   EXPECT_THAT(Uris(Find(request)), ElementsAre("new", "old"));
+  request.sort = {{"date", /*ascending=*/true}};
+  EXPECT_THAT(Uris(Find(request)), ElementsAre("old", "new"));
 }
 
 TEST_F(IndexTest, PagingReturnsTheRequestedSliceAndTheFullCount) {
@@ -173,7 +175,7 @@ TEST_F(IndexTest, PagingReturnsTheRequestedSliceAndTheFullCount) {
   PutAll(items);
   SearchRequest request;
   request.q = "page";
-  request.sort_by_date = true;
+  request.sort = {{"date", /*ascending=*/false}};
   request.first_result = 10;
   request.number_of_results = 10;
   SearchResponse second_page = Find(request);

@@ -1,5 +1,7 @@
 #include "index/index_writer.h"
 
+#include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -7,6 +9,9 @@
 #include <xapian.h>
 
 #include "base/fs.h"
+#include "index/digest.h"
+#include "index/field_schema.h"
+#include "index/field_value.h"
 #include "index/stored_fields.h"
 #include "index/term_collector.h"
 #include "index/xapian_schema.h"
@@ -39,9 +44,60 @@ void AddWords(const IndexDocument& item, Xapian::Document& document,
   term_generator.index_text(item.body);
 }
 
-// The document Xapian stores for an item: stored fields as data, boolean terms for lookup and
-// prefix deletion, sortable values, and the words of title and body.
-Xapian::Document BuildXapianDocument(const IndexDocument& item,
+FieldKind KindOf(const IndexDocument& item, std::string_view name) {
+  for (const auto& [field, kind] : item.field_kinds) {
+    if (field == name) return kind;
+  }
+  return FieldKind::kString;
+}
+
+// The first value of metadata `name` that reads as a number of `kind`.
+std::optional<double> FirstNumber(const std::vector<std::string>& values, FieldKind kind) {
+  for (const std::string& value : values) {
+    if (std::optional<double> number = ParseFieldNumber(kind, value)) return number;
+  }
+  return std::nullopt;
+}
+
+void AddFieldTerms(std::string_view name, const std::vector<std::string>& values,
+                   Xapian::Document& document) {
+  document.add_boolean_term(FieldPresenceTerm(name));
+  for (const std::string& value : values) {
+    document.add_boolean_term(FieldValueTerm(name, FoldFieldValue(value)));
+  }
+}
+
+// Field terms for every metadata name and for the item's own properties that results show
+// under raw (so "@source==..." and "@filetype==pdf" work), and a sortable value for each
+// metadata name that has a slot and is still declared numeric or date. Coveo indexes only the
+// metadata of declared fields; Sluice makes every metadata name searchable, which costs a few
+// boolean terms per item and spares clients a field they forgot to create.
+void AddFields(const IndexDocument& item, const FieldSlots& slots, Xapian::Document& document) {
+  for (const auto& [name, values] : item.metadata) {
+    AddFieldTerms(name, values, document);
+    auto slot = slots.find(name);
+    if (slot == slots.end() || !IsNumericKind(KindOf(item, name))) continue;
+    if (std::optional<double> number = FirstNumber(values, slot->second.kind)) {
+      document.add_value(slot->second.slot, Xapian::sortable_serialise(*number));
+    }
+  }
+  const std::string permanent_id =
+      item.permanent_id.empty() ? Sha256Hex(item.uri) : item.permanent_id;
+  const std::pair<std::string_view, const std::string*> own[] = {{"source", &item.source_name},
+                                                                 {"syssource", &item.source_name},
+                                                                 {"filetype", &item.file_type},
+                                                                 {"sysfiletype", &item.file_type},
+                                                                 {"uri", &item.uri},
+                                                                 {"sysuri", &item.uri},
+                                                                 {"permanentid", &permanent_id}};
+  for (const auto& [name, value] : own) {
+    if (!value->empty()) AddFieldTerms(name, {*value}, document);
+  }
+}
+
+// The document Xapian stores for an item: stored fields as data, boolean terms for lookup,
+// prefix deletion and field queries, sortable values, and the words of title and body.
+Xapian::Document BuildXapianDocument(const IndexDocument& item, const FieldSlots& slots,
                                      Xapian::TermGenerator& term_generator) {
   Xapian::Document document;
   document.set_data(EncodeStoredFields(item));
@@ -52,6 +108,7 @@ Xapian::Document BuildXapianDocument(const IndexDocument& item,
   document.add_value(kIndexedDateSlot,
                      Xapian::sortable_serialise(static_cast<double>(item.indexed_ms)));
   document.add_value(kUriSlot, item.uri);
+  AddFields(item, slots, document);
 
   AddWords(item, document, term_generator);
   return document;
@@ -77,13 +134,80 @@ std::vector<Xapian::docid> DocumentsWithTerm(const Xapian::Database& db, const s
   return ids;
 }
 
+// The field slots of the other source indexes beside `dir` (the same organization's), as far as
+// they can be read: an index that is missing, being created or unreadable is skipped.
+std::vector<FieldSlots> SiblingFieldSlots(const std::filesystem::path& dir) {
+  std::vector<FieldSlots> siblings;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.parent_path(), ec)) {
+    if (entry.path() == dir || !entry.is_directory(ec)) continue;
+    try {
+      auto slots = DecodeFieldSlots(
+          Xapian::Database(entry.path().string()).get_metadata(std::string(kFieldSlotsKey)));
+      if (slots.ok()) siblings.push_back(std::move(slots).value());
+    } catch (const Xapian::Error&) {
+      // Not an index (or not yet one): it has no slots to agree with.
+    }
+  }
+  return siblings;
+}
+
 }  // namespace
 
 struct IndexWriter::Impl {
   std::filesystem::path dir;
   Xapian::WritableDatabase db;
   Xapian::TermGenerator term_generator;
+  FieldSlots field_slots;  // as stored under kFieldSlotsKey
+
+  // Gives each numeric or date field of `item` that has a value of its kind a slot, first use
+  // first served. Call inside CallXapian.
+  void AssignSlots(const IndexDocument& item);
+  // The slot for a name this index has none for yet.
+  uint32_t NewSlot(std::string_view name) const;
 };
+
+void IndexWriter::Impl::AssignSlots(const IndexDocument& item) {
+  bool changed = false;
+  bool added = false;
+  for (const auto& [name, values] : item.metadata) {
+    const FieldKind kind = KindOf(item, name);
+    // The fixed slots of date, size and indexeddate already serve those names.
+    if (!IsNumericKind(kind) || BuiltinFieldSlot(name) || !FirstNumber(values, kind)) continue;
+    auto existing = field_slots.find(name);
+    if (existing != field_slots.end()) {
+      // The catalog changed the field's type: its values are read the new way from now on.
+      changed |= existing->second.kind != kind;
+      existing->second.kind = kind;
+      continue;
+    }
+    field_slots.emplace(name, FieldSlot{NewSlot(name), kind});
+    changed = added = true;
+  }
+  if (!changed) return;
+  db.set_metadata(std::string(kFieldSlotsKey), EncodeFieldSlots(field_slots));
+  // Search reads all of an organization's source indexes as one, so a field must have the same
+  // slot in each; NewSlot looks at the other indexes' committed slots, hence the commit. It
+  // makes this writer's earlier changes durable sooner than Commit() would, which is harmless:
+  // replaying those operations re-applies them identically. It happens once per new field.
+  if (added) db.commit();
+}
+
+uint32_t IndexWriter::Impl::NewSlot(std::string_view name) const {
+  const std::vector<FieldSlots> siblings = SiblingFieldSlots(dir);
+  std::set<uint32_t> taken;
+  for (const auto& [own_name, slot] : field_slots) taken.insert(slot.slot);
+  for (const FieldSlots& sibling : siblings) {
+    auto same = sibling.find(name);
+    if (same != sibling.end() && !taken.contains(same->second.slot)) return same->second.slot;
+  }
+  for (const FieldSlots& sibling : siblings) {
+    for (const auto& [other_name, slot] : sibling) taken.insert(slot.slot);
+  }
+  uint32_t slot = kFirstFieldSlot;
+  while (taken.contains(slot)) ++slot;
+  return slot;
+}
 
 IndexWriter::IndexWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
@@ -103,6 +227,8 @@ base::Result<std::unique_ptr<IndexWriter>> IndexWriter::Open(const std::filesyst
     impl->db = Xapian::WritableDatabase(dir.string(), Xapian::DB_CREATE_OR_OPEN);
     impl->term_generator.set_stemmer(EnglishStemmer());
     impl->term_generator.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
+    SLUICE_ASSIGN_OR_RETURN(impl->field_slots,
+                            DecodeFieldSlots(impl->db.get_metadata(std::string(kFieldSlotsKey))));
     return base::Status::Ok();
   }));
   return std::unique_ptr<IndexWriter>(new IndexWriter(std::move(impl)));
@@ -113,8 +239,10 @@ base::Status IndexWriter::Put(const IndexDocument& document) {
     return base::InvalidArgument("index item: the uri is empty; every item needs a documentId");
   }
   return CallXapian("index item " + document.uri, [&] {
-    impl_->db.replace_document(UniqueTerm(document.uri),
-                               BuildXapianDocument(document, impl_->term_generator));
+    impl_->AssignSlots(document);
+    impl_->db.replace_document(
+        UniqueTerm(document.uri),
+        BuildXapianDocument(document, impl_->field_slots, impl_->term_generator));
     return base::Status::Ok();
   });
 }

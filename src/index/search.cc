@@ -1,6 +1,8 @@
 #include "index/search.h"
 
 #include <algorithm>
+#include <charconv>
+#include <map>
 #include <optional>
 #include <string>
 #include <unordered_set>
@@ -9,6 +11,8 @@
 
 #include <xapian.h>
 
+#include "index/field_query.h"
+#include "index/field_value.h"
 #include "index/stored_fields.h"
 #include "index/text.h"
 #include "index/xapian_schema.h"
@@ -25,37 +29,78 @@ constexpr Xapian::termcount kMaxWildcardExpansion = 1024;
 // How often a read starts over after a writer's commits overtook it (see ReadSources).
 constexpr int kReadAttempts = 5;
 constexpr std::string_view kOmission = "...";
+// The query-parser prefix that stands for a field expression cut out of the query text.
+constexpr std::string_view kFieldExpressionPrefix = "sluicefieldexpression";
+// The sort key of an item without a value in an ascending sort: after every sortable_serialise
+// output, so such items come last.
+const std::string kMissingLast(16, '\xff');
 
 bool IsBlank(std::string_view text) {
   return text.find_first_not_of(" \t\r\n\f\v") == std::string_view::npos;
 }
 
-// Adds the index in each existing directory to `db`; returns false when none exists yet.
-bool OpenSources(const std::vector<std::filesystem::path>& dirs, Xapian::Database* db) {
-  bool any = false;
+// The source indexes of one search, read as one database.
+struct Sources {
+  Xapian::Database db;
+  bool any = false;  // false when no directory holds an index yet
+  FieldSlots slots;  // the field slots all of them agree on
+};
+
+// The slots of `all` indexes together. IndexWriter gives a field the same slot in every index of
+// an organization; a name whose slot differs anyway, or that shares its slot with another name
+// in some index, is left out, so that its comparisons find nothing rather than wrong items.
+FieldSlots MergeFieldSlots(const std::vector<FieldSlots>& all) {
+  FieldSlots merged;
+  std::map<uint32_t, std::string> owners;
+  std::unordered_set<std::string> conflicting;
+  for (const FieldSlots& slots : all) {
+    for (const auto& [name, slot] : slots) {
+      auto [known, added] = merged.emplace(name, slot);
+      if (!added && known->second.slot != slot.slot) conflicting.insert(name);
+      auto [owner, owned] = owners.emplace(slot.slot, name);
+      if (!owned && owner->second != name) {
+        conflicting.insert(name);
+        conflicting.insert(owner->second);
+      }
+    }
+  }
+  for (const std::string& name : conflicting) merged.erase(name);
+  return merged;
+}
+
+// Adds the index in each existing directory to out->db, with its field slots.
+base::Status OpenSources(const std::vector<std::filesystem::path>& dirs, Sources* out) {
+  std::vector<FieldSlots> slots;
   for (const std::filesystem::path& dir : dirs) {
     std::error_code ec;
     if (!std::filesystem::exists(dir, ec)) continue;
     try {
-      db->add_database(Xapian::Database(dir.string()));
-      any = true;
+      Xapian::Database db(dir.string());
+      auto decoded = DecodeFieldSlots(db.get_metadata(std::string(kFieldSlotsKey)));
+      if (!decoded.ok()) return decoded.status().WithContext(dir.string());
+      slots.push_back(std::move(decoded).value());
+      out->db.add_database(db);
+      out->any = true;
     } catch (const Xapian::DatabaseNotFoundError&) {
       // The directory exists but its writer has not created the index yet: nothing to find.
     }
   }
-  return any;
+  out->slots = MergeFieldSlots(slots);
+  return base::Status::Ok();
 }
 
-// Opens the indexes in `dirs` and runs `read(db)` (which returns base::Status) on them. A reader
-// fails with DatabaseModifiedError when a writer commits twice while it opens or reads; opening
-// again picks up the latest commit. Call inside CallXapian, which reports the last failure.
+// Opens the indexes in `dirs` and runs `read(db, slots)` (which returns base::Status) on them. A
+// reader fails with DatabaseModifiedError when a writer commits twice while it opens or reads;
+// opening again picks up the latest commit. Call inside CallXapian, which reports the last
+// failure.
 template <typename Read>
 base::Status ReadSources(const std::vector<std::filesystem::path>& dirs, Read&& read) {
   for (int attempt = 1;; ++attempt) {
     try {
-      Xapian::Database db;
-      if (!OpenSources(dirs, &db)) return base::Status::Ok();  // nothing indexed yet
-      return read(db);
+      Sources sources;
+      SLUICE_RETURN_IF_ERROR(OpenSources(dirs, &sources));
+      if (!sources.any) return base::Status::Ok();  // nothing indexed yet
+      return read(sources.db, sources.slots);
     } catch (const Xapian::DatabaseModifiedError&) {
       if (attempt == kReadAttempts) throw;
     }
@@ -96,8 +141,36 @@ Xapian::Query ParseWords(Xapian::QueryParser& parser, const std::string& q) {
   }
 }
 
-Xapian::Query ParseUserQuery(const std::string& q, const Xapian::Database& db) {
+// Hands the query parser back the query of each field expression cut out of the text.
+class FieldExpressionProcessor : public Xapian::FieldProcessor {
+ public:
+  explicit FieldExpressionProcessor(std::vector<Xapian::Query> queries)
+      : queries_(std::move(queries)) {}
+
+  Xapian::Query operator()(const std::string& index) override {
+    size_t i = 0;
+    const auto [end, ec] = std::from_chars(index.data(), index.data() + index.size(), i);
+    // Only a user who types the placeholder prefix can make this miss.
+    if (ec != std::errc() || end != index.data() + index.size() || i >= queries_.size()) {
+      return Xapian::Query::MatchNothing;
+    }
+    return queries_[i];
+  }
+
+ private:
+  std::vector<Xapian::Query> queries_;
+};
+
+Xapian::Query ParseUserQuery(const FieldQueryText& text, const FieldSlots& slots,
+                             const Xapian::Database& db) {
+  std::vector<Xapian::Query> field_queries;
+  for (const FieldExpression& expression : text.expressions) {
+    field_queries.push_back(FieldExpressionQuery(expression, slots));
+  }
+  FieldExpressionProcessor processor(std::move(field_queries));
+  const std::string& q = text.text;
   Xapian::QueryParser parser;
+  parser.add_prefix(std::string(kFieldExpressionPrefix), &processor);
   parser.set_database(db);  // for wildcard expansion
   parser.set_stemmer(EnglishStemmer());
   parser.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
@@ -200,15 +273,73 @@ std::string MakeExcerpt(const Xapian::MSet& mset, const std::string& text, bool 
   return ShortenAtWord(CollapseWhitespace(UnescapeHtml(snippet)), length + 2 * kOmission.size());
 }
 
-base::Status RunSearch(const Xapian::Database& db, const SearchRequest& request,
-                       SearchResponse* out) {
-  const bool match_all = IsBlank(request.q);
+// q, aq and cq parsed and ANDed, and the words they hold besides field expressions.
+struct ParsedRequest {
+  Xapian::Query query = Xapian::Query::MatchAll;
+  std::string words;       // for highlighting
+  bool has_words = false;  // false: nothing to rank by relevance
+};
+
+ParsedRequest ParseRequest(const SearchRequest& request, const FieldSlots& slots,
+                           const Xapian::Database& db) {
+  ParsedRequest parsed;
+  std::vector<Xapian::Query> all;
+  for (const std::string* q : {&request.q, &request.aq, &request.cq}) {
+    if (IsBlank(*q)) continue;
+    const FieldQueryText text = ExtractFieldExpressions(*q, kFieldExpressionPrefix);
+    all.push_back(ParseUserQuery(text, slots, db));
+    parsed.has_words |= HasWords(text.words);
+    parsed.words += text.words + " ";
+  }
+  if (!all.empty()) parsed.query = Xapian::Query(Xapian::Query::OP_AND, all.begin(), all.end());
+  return parsed;
+}
+
+// The value slot of a sort key's field, if it has one.
+std::optional<uint32_t> SortSlot(const SortKey& key, const FieldSlots& slots) {
+  if (std::optional<uint32_t> builtin = BuiltinFieldSlot(key.field)) return builtin;
+  auto found = slots.find(key.field);
+  if (found == slots.end()) return std::nullopt;
+  return found->second.slot;
+}
+
+// The metadata of numeric and date fields whose every value reads as a number of its kind.
+std::vector<std::pair<std::string, std::vector<double>>> NumericMetadata(const Metadata& metadata,
+                                                                         const FieldSlots& slots) {
+  std::vector<std::pair<std::string, std::vector<double>>> numeric;
+  for (const auto& [name, values] : metadata) {
+    auto slot = slots.find(name);
+    if (slot == slots.end() || values.empty()) continue;
+    std::vector<double> numbers;
+    for (const std::string& value : values) {
+      std::optional<double> number = ParseFieldNumber(slot->second.kind, value);
+      if (!number) break;
+      numbers.push_back(*number);
+    }
+    if (numbers.size() == values.size()) numeric.emplace_back(name, std::move(numbers));
+  }
+  return numeric;
+}
+
+base::Status RunSearch(const Xapian::Database& db, const FieldSlots& slots,
+                       const SearchRequest& request, SearchResponse* out) {
+  const ParsedRequest parsed = ParseRequest(request, slots, db);
+  const bool match_all = !parsed.has_words;
   const Xapian::Stem stemmer = EnglishStemmer();
-  const Xapian::Query query =
-      match_all ? Xapian::Query(Xapian::Query::MatchAll) : ParseUserQuery(request.q, db);
+  const Xapian::Query& query = parsed.query;
   Xapian::Enquire enquire(db);
   enquire.set_query(query);
-  if (match_all || request.sort_by_date) {
+  Xapian::MultiValueKeyMaker sort_keys;  // must outlive get_mset
+  bool sorted = false;
+  for (const SortKey& key : request.sort) {
+    if (std::optional<uint32_t> slot = SortSlot(key, slots)) {
+      sort_keys.add_value(*slot, /*reverse=*/!key.ascending, key.ascending ? kMissingLast : "");
+      sorted = true;
+    }
+  }
+  if (sorted) {
+    enquire.set_sort_by_key_then_relevance(&sort_keys, /*reverse=*/false);
+  } else if (match_all) {
     enquire.set_sort_by_value_then_relevance(kDateSlot, /*reverse=*/true);  // newest first
   }
   // Asking Xapian to check every document makes total_count exact rather than estimated. That
@@ -218,7 +349,7 @@ base::Status RunSearch(const Xapian::Database& db, const SearchRequest& request,
       enquire.get_mset(request.first_result,
                        std::min<Xapian::doccount>(request.number_of_results, doc_count), doc_count);
   const HighlightTerms highlight =
-      match_all ? HighlightTerms{} : CollectHighlightTerms(query, request.q);
+      match_all ? HighlightTerms{} : CollectHighlightTerms(query, parsed.words);
 
   SearchResponse response;
   response.total_count = mset.get_matches_estimated();
@@ -226,6 +357,7 @@ base::Status RunSearch(const Xapian::Database& db, const SearchRequest& request,
     auto item = DecodeStoredFields(it.get_document().get_data());
     if (!item.ok()) return item.status().WithContext("document " + std::to_string(*it));
     SearchHit hit = std::move(item->fields);
+    hit.numeric_metadata = NumericMetadata(hit.metadata, slots);
     hit.score = it.get_weight();
     hit.percent_score = mset.convert_to_percent(it);
     hit.excerpt = MakeExcerpt(mset, item->body, match_all, request.excerpt_length, stemmer);
@@ -252,14 +384,65 @@ base::Status FindItem(const Xapian::Database& db, std::string_view uri,
   return base::Status::Ok();
 }
 
+std::string AsciiLower(std::string_view text) {
+  std::string lower(text);
+  for (char& c : lower) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  return lower;
+}
+
+std::string_view TrimBlanks(std::string_view text) {
+  const size_t start = text.find_first_not_of(" \t");
+  if (start == std::string_view::npos) return {};
+  return text.substr(start, text.find_last_not_of(" \t") - start + 1);
+}
+
 }  // namespace
+
+std::vector<SortKey> ParseSortCriteria(std::string_view criteria) {
+  std::vector<SortKey> keys;
+  const std::string lower = AsciiLower(criteria);
+  std::string_view rest = lower;
+  while (!rest.empty()) {
+    const size_t comma = rest.find(',');
+    std::string_view criterion = TrimBlanks(rest.substr(0, comma));
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    std::string_view direction;
+    SortKey key;
+    if (criterion.starts_with("date")) {
+      key.field = "date";
+      direction = TrimBlanks(criterion.substr(4));
+    } else if (criterion.starts_with("@")) {
+      const size_t blank = criterion.find_first_of(" \t");
+      key.field =
+          std::string(criterion.substr(1, blank == std::string_view::npos ? blank : blank - 1));
+      direction = blank == std::string_view::npos ? "" : TrimBlanks(criterion.substr(blank));
+      if (!IsFieldName(key.field)) continue;
+    } else {
+      // "relevancy" first means relevance; after other keys it adds nothing Sluice can express.
+      if (keys.empty()) return keys;
+      continue;
+    }
+    if (direction == "ascending") {
+      key.ascending = true;
+    } else if (direction == "descending") {
+      key.ascending = false;
+    } else if (direction.empty()) {
+      key.ascending = key.field != "date";
+    } else {
+      continue;
+    }
+    keys.push_back(std::move(key));
+  }
+  return keys;
+}
 
 base::Result<SearchResponse> Search(const std::vector<std::filesystem::path>& source_dirs,
                                     const SearchRequest& request) {
   SearchResponse response;
   SLUICE_RETURN_IF_ERROR(CallXapian("search for \"" + request.q + "\"", [&] {
-    return ReadSources(
-        source_dirs, [&](const Xapian::Database& db) { return RunSearch(db, request, &response); });
+    return ReadSources(source_dirs, [&](const Xapian::Database& db, const FieldSlots& slots) {
+      return RunSearch(db, slots, request, &response);
+    });
   }));
   return response;
 }
@@ -269,8 +452,9 @@ base::Result<std::optional<StoredItem>> GetItem(const std::filesystem::path& sou
   std::optional<StoredItem> item;
   SLUICE_RETURN_IF_ERROR(
       CallXapian("get item " + std::string(uri) + " from " + source_dir.string(), [&] {
-        return ReadSources({source_dir},
-                           [&](const Xapian::Database& db) { return FindItem(db, uri, &item); });
+        return ReadSources({source_dir}, [&](const Xapian::Database& db, const FieldSlots&) {
+          return FindItem(db, uri, &item);
+        });
       }));
   return item;
 }

@@ -13,16 +13,36 @@
 
 namespace sluice::index {
 
+// One sort criterion: "date" (also "size", "indexeddate") or a numeric or date field.
+struct SortKey {
+  std::string field;
+  bool ascending = false;
+};
+
 struct SearchRequest {
-  // End-user query: words (all required), "quoted phrases", -excluded, a OR b, prefix*,
-  // title:word. Empty returns every item. A query that does not parse is read as plain words.
+  // End-user query: words (all required), "quoted phrases", -excluded, a OR b, NOT a, (a OR b),
+  // prefix*, title:word, and Coveo field expressions (see field_query.h): @f==v, @f=v, @f<>v,
+  // @f==(a,b), @f>n, @f>=n, @f<n, @f<=n, @f==a..b and @f. A query that does not parse is read
+  // as plain words.
   std::string q;
+  // Coveo's advanced and constant queries, with the same syntax as q. Items must match every
+  // one of q, aq and cq that is not blank; all blank returns every item.
+  std::string aq;
+  std::string cq;
   uint32_t first_result = 0;
   uint32_t number_of_results = 10;
   uint32_t excerpt_length = 200;  // bytes
-  // Newest first instead of by relevance; an empty query is always sorted by date.
-  bool sort_by_date = false;
+  // Empty: by relevance, or newest first when the query has no words (only field expressions
+  // or nothing). Keys on fields without a sortable value are ignored; items without a value
+  // for a key come after those with one.
+  std::vector<SortKey> sort;
 };
+
+// Coveo's sortCriteria: "relevancy" (also "qre", "nosort": relevance), "date ascending",
+// "datedescending", "@price ascending", several separated by commas. Case-insensitive. A
+// criterion without a direction is descending for date, ascending for a field. Unknown
+// criteria are skipped.
+std::vector<SortKey> ParseSortCriteria(std::string_view criteria);
 
 struct SearchResponse {
   uint64_t total_count = 0;  // all matching items, not just the returned page

@@ -27,6 +27,8 @@ std::string OperationName(const Prepared& p) {
       return "DELETE_OLDER_THAN";
     case OperationKind::kBatch:
       return "BATCH_FILE";
+    case OperationKind::kMerge:
+      return "UPDATE";
   }
   return "UNKNOWN";
 }
@@ -97,6 +99,7 @@ class Applier::Batch {
       case OperationKind::kDeleteOlderThan:
         return ApplyDeleteOlderThan(p.op);
       case OperationKind::kAddOrUpdate:
+      case OperationKind::kMerge:
       case OperationKind::kDelete:
       case OperationKind::kDeleteWithChildren:
         return ApplyItemOperation(p);
@@ -155,15 +158,19 @@ class Applier::Batch {
                             : Log(op, "", "BATCH_FILE", "CONSUMING_BATCH", "ERROR", p.error, now_));
   }
 
-  // After its queueDelay and after every operation journaled before it, so an
-  // item refreshed just before the call is not deleted by it.
+  // After its queueDelay and after every operation received before it, so an
+  // item refreshed just before the call is not deleted by it. "Received before"
+  // includes the items of an earlier batch file, which are journaled (with the
+  // batch's receipt time) only once the batch is read, after this operation.
   base::Result<int64_t> DueTime(const store::Operation& op) {
     int64_t due = op.received_ms + (a_.ignore_queue_delay_ ? 0 : QueueDelayMs(op));
     SLUICE_ASSIGN_OR_RETURN(auto pending, a_.store_.PendingOperations(0, 256));
     const auto& done = out_.completed_seqs;
-    for (const auto& earlier : pending) {
-      if (earlier.seq >= op.seq) break;
-      if (std::find(done.begin(), done.end(), earlier.seq) == done.end()) {
+    for (const auto& other : pending) {
+      bool earlier = other.seq < op.seq || (other.received_ms <= op.received_ms &&
+                                            other.kind != OperationKind::kDeleteOlderThan);
+      if (other.seq != op.seq && earlier &&
+          std::find(done.begin(), done.end(), other.seq) == done.end()) {
         return std::max(due, now_ + 20);
       }
     }
@@ -203,10 +210,15 @@ class Applier::Batch {
 
   base::Status ApplyItemOperation(const Prepared& p) {
     const store::Operation& op = p.op;
+    SLUICE_ASSIGN_OR_RETURN(auto existing, Current(op, op.document_id));
+    if (p.merge_base_seq && *p.merge_base_seq != (existing ? existing->op_seq : 0)) {
+      // Merged into a version that has been replaced since: merge again into the new one.
+      leftovers_.retry.push_back(op);
+      return base::Status::Ok();
+    }
     out_.completed_seqs.push_back(op.seq);
     // A container is used once, whether its item was indexed, failed or was stale.
     if (p.file_id) out_.consumed_file_ids.push_back(*p.file_id);
-    SLUICE_ASSIGN_OR_RETURN(auto existing, Current(op, op.document_id));
     if (existing && existing->ordering_id >= op.ordering_id) {
       out_.logs.push_back(Log(op, op.document_id, OperationName(p), "CONSUMING", "SKIPPED",
                               "orderingId " + std::to_string(op.ordering_id) + " not newer than " +
@@ -214,7 +226,9 @@ class Applier::Batch {
                               now_));
       return base::Status::Ok();
     }
-    if (op.kind == OperationKind::kAddOrUpdate) return ApplyAdd(p, existing);
+    if (op.kind == OperationKind::kAddOrUpdate || op.kind == OperationKind::kMerge) {
+      return ApplyAdd(p, existing);
+    }
     return ApplyDelete(p);
   }
 
@@ -238,7 +252,7 @@ class Applier::Batch {
     const index::IndexDocument& doc = p.item->document;
     SLUICE_RETURN_IF_ERROR(writer->Put(doc));
     Record(store::Item{op.organization_id, op.source_id, op.document_id, op.ordering_id,
-                       ItemState::kIndexed, doc.title, doc.file_type, doc.size, now_, ""});
+                       ItemState::kIndexed, doc.title, doc.file_type, doc.size, now_, "", op.seq});
     out_.logs.push_back(
         Log(op, op.document_id, OperationName(p), "INDEXING", "COMPLETED", "", now_));
     return base::Status::Ok();

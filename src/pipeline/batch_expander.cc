@@ -1,8 +1,10 @@
 #include "pipeline/batch_expander.h"
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include "codec/compression.h"
 #include "codec/decompressor.h"
 #include "document/batch_reader.h"
 #include "document/document_body.h"
@@ -16,25 +18,35 @@ namespace json = boost::json;
 constexpr size_t kJournalGroup = 500;
 constexpr size_t kReadChunkBytes = size_t{256} * 1024;
 
-codec::Compression SniffCompression(std::string_view head) {
-  auto byte = [&](size_t i) { return static_cast<unsigned char>(head[i]); };
-  if (head.size() >= 2 && byte(0) == 0x1f && byte(1) == 0x8b) return codec::Compression::kGzip;
-  if (head.size() >= 2 && byte(0) == 0x78 && (byte(0) * 256 + byte(1)) % 31 == 0) {
-    return codec::Compression::kZlib;
-  }
-  return codec::Compression::kUncompressed;
+// A merge batch (PUT stream/merge) journals kMerge operations for its items.
+bool IsMergeBatch(const store::Operation& batch) {
+  json::error_code ec;
+  json::value payload = json::parse(batch.payload, ec);
+  if (ec || !payload.is_object()) return false;
+  const json::value* merge = payload.as_object().if_contains("merge");
+  return merge != nullptr && merge->is_bool() && merge->as_bool();
 }
 
 // Builds the operations of a batch and journals them in groups.
 class Expansion {
  public:
   Expansion(const store::Operation& batch, store::StateStore& store, int64_t now_ms)
-      : batch_(batch), store_(store), now_ms_(now_ms) {}
+      : batch_(batch), merge_(IsMergeBatch(batch)), store_(store), now_ms_(now_ms) {}
 
   base::Status OnItem(document::BatchSection section, json::value item) {
     ++index_;
-    auto op = section == document::BatchSection::kAddOrUpdate ? AddOperation(std::move(item))
-                                                              : DeleteOperation(std::move(item));
+    base::Result<store::Operation> op = base::InvalidArgument("");
+    switch (section) {
+      case document::BatchSection::kAddOrUpdate:
+        op = AddOperation(std::move(item));
+        break;
+      case document::BatchSection::kDelete:
+        op = DeleteOperation(std::move(item));
+        break;
+      case document::BatchSection::kPartialUpdate:
+        op = PartialUpdate(item);
+        break;
+    }
     if (!op.ok()) {
       Reject(section, op.status().message());
       return base::Status::Ok();
@@ -81,7 +93,7 @@ class Expansion {
     SLUICE_ASSIGN_OR_RETURN(document::DocumentBody body,
                             document::ValidateDocumentBody(std::move(item), id, std::nullopt));
     store::Operation op = Base(std::move(id));
-    op.kind = store::OperationKind::kAddOrUpdate;
+    op.kind = merge_ ? store::OperationKind::kMerge : store::OperationKind::kAddOrUpdate;
     op.payload = json::serialize(body.fields);
     return op;
   }
@@ -100,18 +112,30 @@ class Expansion {
     return op;
   }
 
+  // Field-level operators (arrayAppend, dictionaryPut, ...) are not applied: each entry is
+  // refused in the log by name, so nothing vanishes silently. Whole-field changes go
+  // through PUT stream/merge.
+  base::Result<store::Operation> PartialUpdate(const json::value& item) {
+    auto id = DocumentId(item);
+    last_id_ = id.ok() ? *id : "";
+    return base::InvalidArgument(
+        "partialUpdate is not supported; send the changed fields with PUT stream/merge instead");
+  }
+
   void Reject(document::BatchSection section, const std::string& why) {
-    bool add = section == document::BatchSection::kAddOrUpdate;
-    outcome_.rejected.push_back(store::LogEntry{0, now_ms_, batch_.organization_id,
-                                                batch_.source_id, last_id_, add ? "ADD" : "DELETE",
-                                                "CONSUMING_BATCH", "REJECTED",
-                                                "batch item " + std::to_string(index_) + " (" +
-                                                    (add ? "addOrUpdate" : "delete") + "): " + why,
-                                                batch_.request_id});
+    static constexpr std::pair<std::string_view, std::string_view> kNames[] = {
+        {"ADD", "addOrUpdate"}, {"DELETE", "delete"}, {"UPDATE", "partialUpdate"}};
+    auto [operation, name] = kNames[static_cast<int>(section)];
+    outcome_.rejected.push_back(store::LogEntry{
+        0, now_ms_, batch_.organization_id, batch_.source_id, last_id_, std::string(operation),
+        "CONSUMING_BATCH", "REJECTED",
+        "batch item " + std::to_string(index_) + " (" + std::string(name) + "): " + why,
+        batch_.request_id});
     last_id_.clear();
   }
 
   const store::Operation& batch_;
+  bool merge_;
   store::StateStore& store_;
   int64_t now_ms_;
   std::vector<store::Operation> pending_;
@@ -146,8 +170,8 @@ base::Result<BatchOutcome> ExpandBatch(const store::Operation& batch, blob::Blob
       SLUICE_ASSIGN_OR_RETURN(size_t n, (*reader)->Read(buf.data(), buf.size()));
       if (n == 0) break;
       if (!decompressor) {
-        decompressor = codec::MakeDecompressor(SniffCompression(std::string_view(buf.data(), n)),
-                                               max_decompressed_bytes, feed);
+        decompressor = codec::MakeDecompressor(
+            codec::SniffCompression(std::string_view(buf.data(), n)), max_decompressed_bytes, feed);
       }
       SLUICE_RETURN_IF_ERROR(decompressor->Write(std::string_view(buf.data(), n)));
     }

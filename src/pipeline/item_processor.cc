@@ -1,5 +1,7 @@
 #include "pipeline/item_processor.h"
 
+#include <cstdio>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -8,6 +10,7 @@
 #include "codec/compression.h"
 #include "codec/decompressor.h"
 #include "extract/extractor.h"
+#include "index/field_value.h"
 
 namespace sluice::pipeline {
 namespace {
@@ -15,6 +18,8 @@ namespace {
 namespace json = boost::json;
 
 constexpr size_t kReadChunkBytes = size_t{256} * 1024;
+// How long FieldKindCache trusts its copy of a catalog.
+constexpr int64_t kFieldKindsMaxAgeMs = 1000;
 constexpr std::string_view kReserved[] = {"compressedbinarydata", "compressedbinarydatafileid",
                                           "compressiontype",      "data",
                                           "documentid",           "fileextension",
@@ -48,6 +53,18 @@ index::Metadata CollectMetadata(const json::object& o) {
   return out;
 }
 
+// The kinds of the fields named in `metadata`: all the index needs of the catalog.
+index::FieldKinds KindsOfMetadata(const index::FieldKinds& catalog,
+                                  const index::Metadata& metadata) {
+  index::FieldKinds kinds;
+  for (const auto& [name, values] : metadata) {
+    for (const auto& [field, kind] : catalog) {
+      if (field == name) kinds.emplace_back(field, kind);
+    }
+  }
+  return kinds;
+}
+
 // Pulls the container's bytes through the decompressor into the extractor.
 base::Status FeedFromContainer(blob::BlobStore& blobs, const std::string& file_id,
                                codec::Decompressor& decompressor) {
@@ -68,6 +85,29 @@ base::Status FeedFromContainer(blob::BlobStore& blobs, const std::string& file_i
 
 }  // namespace
 
+index::FieldKinds FieldKindCache::Get(const std::string& organization_id) {
+  std::lock_guard lock(mu_);
+  const int64_t now = clock_.NowMs();
+  Entry& entry = entries_[organization_id];
+  if (entry.read_ms != 0 && now - entry.read_ms < kFieldKindsMaxAgeMs && now >= entry.read_ms) {
+    return entry.kinds;
+  }
+  auto fields = store_.ListFields(organization_id);
+  if (!fields.ok()) {
+    // The item is still indexed, its metadata as text; the next read may work again.
+    std::fprintf(stderr, "pipeline: read field catalog of %s: %s\n", organization_id.c_str(),
+                 fields.status().ToString().c_str());
+    return entry.kinds;
+  }
+  entry.kinds.clear();
+  for (const store::Field& field : *fields) {
+    const index::FieldKind kind = index::FieldKindFromType(field.type);
+    if (index::IsNumericKind(kind)) entry.kinds.emplace_back(field.name, kind);
+  }
+  entry.read_ms = now;
+  return entry.kinds;
+}
+
 std::optional<std::string> ReferencedFileId(const store::Operation& op) {
   json::error_code ec;
   json::value parsed = json::parse(op.payload, ec);
@@ -78,8 +118,8 @@ std::optional<std::string> ReferencedFileId(const store::Operation& op) {
 }
 
 base::Result<ProcessedItem> ProcessAdd(const store::Operation& op, const std::string& source_name,
-                                       blob::BlobStore& blobs, const ProcessingLimits& limits,
-                                       int64_t now_ms) {
+                                       const index::FieldKinds& field_kinds, blob::BlobStore& blobs,
+                                       const ProcessingLimits& limits, int64_t now_ms) {
   json::error_code ec;
   json::value parsed = json::parse(op.payload, ec);
   if (ec || !parsed.is_object()) return base::DataLoss("journaled body is not a JSON object");
@@ -135,6 +175,7 @@ base::Result<ProcessedItem> ProcessAdd(const store::Operation& op, const std::st
   doc.indexed_ms = now_ms;
   doc.ordering_id = op.ordering_id;
   doc.metadata = CollectMetadata(body);
+  doc.field_kinds = KindsOfMetadata(field_kinds, doc.metadata);
   return out;
 }
 

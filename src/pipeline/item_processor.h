@@ -4,9 +4,12 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 
+#include "base/clock.h"
 #include "base/status.h"
 #include "blob/blob_store.h"
 #include "index/document.h"
@@ -28,10 +31,31 @@ struct ProcessedItem {
 // The compressedBinaryDataFileId of a journaled add, if it has one.
 std::optional<std::string> ReferencedFileId(const store::Operation& op);
 
+// The numeric and date fields of each organization's field catalog, read again when the copy
+// is older than a second, so that a field created just before a push is honoured without a
+// catalog read per item. Thread-safe.
+class FieldKindCache {
+ public:
+  FieldKindCache(store::StateStore& store, const base::Clock& clock)
+      : store_(store), clock_(clock) {}
+  index::FieldKinds Get(const std::string& organization_id);
+
+ private:
+  struct Entry {
+    int64_t read_ms = 0;
+    index::FieldKinds kinds;
+  };
+  store::StateStore& store_;
+  const base::Clock& clock_;
+  std::mutex mu_;
+  std::map<std::string, Entry> entries_;  // by organization, guarded by mu_
+};
+
 // Failures are the item's (corrupt data, bomb, missing container): the message
-// says what is wrong, e.g. "ZLIB stream truncated at byte 1048576".
+// says what is wrong, e.g. "ZLIB stream truncated at byte 1048576". `field_kinds`
+// (FieldKindCache::Get) says which metadata the index keeps as numbers or dates.
 base::Result<ProcessedItem> ProcessAdd(const store::Operation& op, const std::string& source_name,
-                                       blob::BlobStore& blobs, const ProcessingLimits& limits,
-                                       int64_t now_ms);
+                                       const index::FieldKinds& field_kinds, blob::BlobStore& blobs,
+                                       const ProcessingLimits& limits, int64_t now_ms);
 
 }  // namespace sluice::pipeline

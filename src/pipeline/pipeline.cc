@@ -4,6 +4,11 @@
 #include <chrono>
 #include <cstdio>
 
+#include <boost/json/serialize.hpp>
+
+#include "document/merge.h"
+#include "index/search.h"
+
 namespace sluice::pipeline {
 Pipeline::Pipeline(store::StateStore& store, blob::BlobStore& blobs, const base::Clock& clock,
                    PipelineOptions options)
@@ -68,6 +73,7 @@ void Pipeline::Dispatch(const std::stop_token& stop) {
 
 void Pipeline::ScheduleRetries(std::vector<store::Operation> ops) {
   std::vector<std::pair<int64_t, store::Operation>> due;
+  due.reserve(ops.size());
   int64_t now = clock_.NowMs();
   for (auto& op : ops) due.emplace_back(now + options_.retry_delay_ms * op.attempts, std::move(op));
   ScheduleAt(std::move(due));
@@ -103,12 +109,22 @@ Prepared Pipeline::Prepare(store::Operation op) {
   Prepared p;
   p.op = std::move(op);
   if (p.op.kind == store::OperationKind::kBatch) return PrepareBatch(std::move(p));
-  if (p.op.kind != store::OperationKind::kAddOrUpdate) return p;
+  if (p.op.kind == store::OperationKind::kMerge) {
+    base::Status merged = MergeWithCurrent(p);
+    if (!merged.ok()) {
+      p.error = merged.message();
+      p.transient = IsTransient(merged.code()) && p.op.attempts + 1 < options_.max_attempts;
+      return p;
+    }
+  } else if (p.op.kind != store::OperationKind::kAddOrUpdate) {
+    return p;
+  }
   p.file_id = ReferencedFileId(p.op);
   // Cheap early exit: a stale add need not be decompressed. The applier checks again.
   auto existing = store_.GetItem(p.op.organization_id, p.op.source_id, p.op.document_id);
   if (existing.ok() && *existing && (*existing)->ordering_id >= p.op.ordering_id) return p;
-  auto item = ProcessAdd(p.op, p.op.source_id, blobs_, options_.limits, clock_.NowMs());
+  auto item = ProcessAdd(p.op, p.op.source_id, field_kinds_.Get(p.op.organization_id), blobs_,
+                         options_.limits, clock_.NowMs());
   if (item.ok()) {
     p.item = std::move(*item);
     return p;
@@ -121,6 +137,41 @@ Prepared Pipeline::Prepare(store::Operation op) {
     }
   }
   return p;
+}
+
+base::Status Pipeline::MergeWithCurrent(Prepared& p) {
+  const store::Operation& op = p.op;
+  SLUICE_ASSIGN_OR_RETURN(auto current,
+                          store_.GetItem(op.organization_id, op.source_id, op.document_id));
+  p.merge_base_seq = current ? current->op_seq : 0;
+  // No current version to merge into: the merge creates the item from the fields it names.
+  if (!current || current->state == store::ItemState::kDeleted || current->op_seq == 0) {
+    return base::Status::Ok();
+  }
+  SLUICE_ASSIGN_OR_RETURN(auto base_op, store_.GetOperation(current->op_seq));
+  if (!base_op) return base::DataLoss("the journaled operation of the current version is gone");
+  SLUICE_ASSIGN_OR_RETURN(std::string base, KeepContentReadable(base_op->payload, op));
+  SLUICE_ASSIGN_OR_RETURN(p.op.payload, document::MergeBodies(base, op.payload));
+  return base::Status::Ok();
+}
+
+// A consumed file container's bytes are deleted, so a merge into an item that came from
+// one carries the item's stored text (its first 1 MiB) as inline data instead.
+base::Result<std::string> Pipeline::KeepContentReadable(const std::string& payload,
+                                                        const store::Operation& op) {
+  store::Operation base_op;
+  base_op.payload = payload;
+  auto file_id = ReferencedFileId(base_op);
+  if (!file_id) return payload;
+  auto reader = blobs_.Open(store::ContainerBlobKey(*file_id));
+  if (reader.ok()) return payload;
+  SLUICE_ASSIGN_OR_RETURN(
+      auto stored,
+      index::GetItem(SourceIndexDir(options_.index_root, op.organization_id, op.source_id),
+                     op.document_id));
+  std::string text = stored ? stored->body : "";
+  return document::MergeBodies(payload, boost::json::serialize(boost::json::object{
+                                            {"data", text}, {"fileextension", ".txt"}}));
 }
 
 Prepared Pipeline::PrepareBatch(Prepared p) {

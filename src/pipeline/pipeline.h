@@ -60,6 +60,10 @@ class Pipeline {
   void Apply(const std::stop_token& stop);
   Prepared Prepare(store::Operation op);
   Prepared PrepareBatch(Prepared p);
+  // Turns a merge's partial body into the whole merged body of the item.
+  base::Status MergeWithCurrent(Prepared& p);
+  base::Result<std::string> KeepContentReadable(const std::string& payload,
+                                                const store::Operation& op);
 
   store::StateStore& store_;
   blob::BlobStore& blobs_;
@@ -67,7 +71,8 @@ class Pipeline {
   PipelineOptions options_;
   BlockingQueue<store::Operation> work_;
   BlockingQueue<Prepared> applied_;
-  Applier applier_;  // the applier thread's
+  Applier applier_;                             // the applier thread's
+  FieldKindCache field_kinds_{store_, clock_};  // the workers', for ProcessAdd
 
   void ScheduleRetries(std::vector<store::Operation> ops);
   void ScheduleAt(std::vector<std::pair<int64_t, store::Operation>> ops);

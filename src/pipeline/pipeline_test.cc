@@ -286,5 +286,80 @@ TEST_F(PipelineTest, RetriesStopAfterMaxAttempts) {
   EXPECT_EQ(blobs_->failures, 97);
 }
 
+TEST_F(PipelineTest, AMergeChangesTheNamedFieldsAndKeepsTheRest) {
+  Push(store::OperationKind::kAddOrUpdate, "http://x/m", 1,
+       R"({"data":"original wombat","title":"Old","color":"red","compressiontype":"ZLIB"})");
+  Drain();
+  Push(store::OperationKind::kMerge, "http://x/m", 2, R"({"title":"New","size_label":"L"})");
+  Drain();
+  auto item = index::GetItem(SourceIndexDir(dir_ / "index", "org", "src"), "http://x/m");
+  ASSERT_TRUE(item.ok() && item->has_value());
+  EXPECT_EQ((*item)->fields.title, "New");
+  EXPECT_EQ(Hits("wombat"), 1u);  // the text stayed
+  const auto& metadata = (*item)->fields.metadata;
+  auto has = [&](const std::string& name, const std::string& value) {
+    return std::any_of(metadata.begin(), metadata.end(), [&](const auto& m) {
+      return m.first == name && m.second == std::vector<std::string>{value};
+    });
+  };
+  EXPECT_TRUE(has("color", "red"));
+  EXPECT_TRUE(has("size_label", "L"));
+  EXPECT_EQ(Results("http://x/m").front(), "UPDATE/COMPLETED/");  // newest first
+}
+
+TEST_F(PipelineTest, AMergeIntoAnUnknownItemCreatesIt) {
+  Push(store::OperationKind::kMerge, "http://x/new", 5,
+       R"({"title":"Fresh","data":"lonely ibis"})");
+  Drain();
+  EXPECT_EQ(Hits("ibis"), 1u);
+}
+
+TEST_F(PipelineTest, AMergeIntoAnItemFromAUsedContainerKeepsItsText) {
+  PushContainer("f9", "container marmot");
+  Drain();
+  ASSERT_EQ(Hits("marmot"), 1u);
+  Push(store::OperationKind::kMerge, "http://x/c", 2, R"({"title":"Renamed"})");
+  Drain();
+  EXPECT_EQ(Hits("marmot"), 1u);
+  EXPECT_EQ(Hits("title:renamed"), 1u);
+}
+
+TEST_F(PipelineTest, DeleteOlderThanWaitsForTheItemsOfAnEarlierBatch) {
+  Add("http://x/kept", 1, "kept lynx");
+  Add("http://x/gone", 1, "gone lynx");
+  Drain();
+  // A stream's close: the batch of what it sent, then delete-older-than at the stream's id.
+  auto writer = std::move(real_blobs_->Create(store::ContainerBlobKey("b1"))).value();
+  ASSERT_TRUE(
+      writer->Append(R"({"addOrUpdate":[{"documentId":"http://x/kept","data":"kept lynx"}]})")
+          .ok());
+  ASSERT_TRUE(writer->Commit().ok());
+  store::FileContainer container;
+  container.file_id = "b1";
+  container.organization_id = "org";
+  container.expires_ms = clock_.NowMs() + 60000;
+  ASSERT_TRUE(store_->CreateFileContainer(container).ok());
+  std::vector<store::Operation> ops(2);
+  for (auto& op : ops) {
+    op.organization_id = "org";
+    op.source_id = "src";
+    op.ordering_id = 10;
+    op.received_ms = clock_.NowMs();
+  }
+  ops[0].kind = store::OperationKind::kBatch;
+  ops[0].payload = R"({"compressedbinarydatafileid":"b1"})";
+  ops[1].kind = store::OperationKind::kDeleteOlderThan;
+  ops[1].payload = R"({"queuedelayms":0})";
+  ASSERT_TRUE(store_->AppendOperations(ops).ok());
+  pipeline_->Wake();
+  Drain();
+  EXPECT_EQ(Hits("lynx"), 1u);
+  // The kept item was never deleted in between: its only DELETE_OLDER_THAN line is absent.
+  for (const auto& line : Results("http://x/kept")) {
+    EXPECT_EQ(line.find("DELETE_OLDER_THAN"), std::string::npos) << line;
+  }
+  EXPECT_EQ(Results("http://x/gone").front(), "DELETE_OLDER_THAN/COMPLETED/");  // newest first
+}
+
 }  // namespace
 }  // namespace sluice::pipeline

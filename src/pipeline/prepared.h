@@ -19,6 +19,9 @@ struct Prepared {
   bool transient = false;              // the error may go away: try again later
   uint64_t batch_operations = 0;       // a batch: the operations it journaled
   std::vector<store::LogEntry> logs;   // a batch: its items that were refused
+  // A merge: the journal seq of the version it was merged into (0: none). The applier
+  // prepares it again when the item changed in between.
+  std::optional<int64_t> merge_base_seq;
 };
 
 // Failures that come from the machine, not from the item's bytes.

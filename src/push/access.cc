@@ -86,4 +86,21 @@ Access::Outcome Access::Check(const http::Request& request, std::string_view org
   return outcome;
 }
 
+std::variant<store::Source, http::Response> ResolveSource(const Access& access,
+                                                          store::StateStore& store,
+                                                          const http::Request& request,
+                                                          std::string_view privilege) {
+  const std::string& org = request.path_params.at("org");
+  auto outcome = access.Check(request, org, privilege);
+  if (!outcome.key) return outcome.error;
+  const std::string& source_id = request.path_params.at("source");
+  auto source = store.GetSource(org, source_id);
+  if (!source.ok()) return FromStatus(source.status());
+  if (!source->has_value()) {
+    return CoveoError(412, "SOURCE_DOES_NOT_EXIST",
+                      "Source '" + source_id + "' does not exist in organization '" + org + "'.");
+  }
+  return std::move(**source);
+}
+
 }  // namespace sluice::push

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 
 #include "http/message.h"
 #include "store/state_store.h"
@@ -41,5 +42,12 @@ class Access {
  private:
   store::StateStore& store_;
 };
+
+// The source a ".../sources/{source}/..." call names, once the caller's key holds `privilege`
+// for it; otherwise the error to send (401, 403, 404, 412 SOURCE_DOES_NOT_EXIST).
+std::variant<store::Source, http::Response> ResolveSource(const Access& access,
+                                                          store::StateStore& store,
+                                                          const http::Request& request,
+                                                          std::string_view privilege);
 
 }  // namespace sluice::push

@@ -1,17 +1,15 @@
 #include "push/push_api.h"
 
-#include <strings.h>
-
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 
 #include <boost/json/serialize.hpp>
 
-#include "base/random.h"
 #include "document/document_body.h"
 #include "document/json_body.h"
 #include "push/errors.h"
+#include "push/params.h"
 
 namespace sluice::push {
 namespace {
@@ -20,40 +18,6 @@ namespace json = boost::json;
 
 constexpr std::string_view kPushPrefixes[] = {"/push/v1", "/v1"};
 constexpr std::string_view kEncryptionHeader = "x-amz-server-side-encryption";
-
-// Host and port of a URL such as "http://127.0.0.1:8080" (what clients send as Host).
-std::string UrlHost(std::string_view url) {
-  size_t start = url.find("://");
-  start = start == std::string_view::npos ? 0 : start + 3;
-  size_t end = url.find('/', start);
-  return std::string(url.substr(start, end == std::string_view::npos ? url.npos : end - start));
-}
-
-std::string UrlOrigin(std::string_view url) {
-  size_t start = url.find("://");
-  size_t end = url.find('/', start == std::string_view::npos ? 0 : start + 3);
-  return std::string(url.substr(0, end));
-}
-
-bool IsJsonContentType(std::optional<std::string_view> content_type) {
-  if (!content_type) return true;  // absent: judge by the body
-  std::string_view v = *content_type;
-  v = v.substr(0, v.find(';'));
-  while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
-  return v.size() == 16 && ::strncasecmp(v.data(), "application/json", 16) == 0;
-}
-
-base::Result<std::optional<uint64_t>> ParseOrderingId(const http::Request& request) {
-  auto raw = request.Query("orderingId");
-  if (!raw) return std::optional<uint64_t>();
-  uint64_t value = 0;
-  auto [ptr, ec] = std::from_chars(raw->data(), raw->data() + raw->size(), value);
-  if (raw->empty() || ec != std::errc() || ptr != raw->data() + raw->size()) {
-    return base::InvalidArgument(
-        "Parameter 'orderingId' must be an unsigned 64-bit integer (got '" + *raw + "').");
-  }
-  return std::optional<uint64_t>(value);
-}
 
 // S3 answers a header mismatch with a bare signature error; naming the header
 // that differs saves the user a long hunt. The code stays AccessDenied.
@@ -129,15 +93,6 @@ class UploadSink final : public http::BodySink {
 
 }  // namespace
 
-uint64_t OrderingClock::Next() {
-  auto now = static_cast<uint64_t>(clock_.NowMs());
-  uint64_t last = last_.load();
-  for (;;) {
-    uint64_t next = std::max(now, last + 1);
-    if (last_.compare_exchange_weak(last, next)) return next;
-  }
-}
-
 PushApi::PushApi(store::StateStore& store, store::Journal& journal, blob::BlobStore& blobs,
                  const base::Clock& clock, PushOptions options)
     : store_(store),
@@ -146,36 +101,36 @@ PushApi::PushApi(store::StateStore& store, store::Journal& journal, blob::BlobSt
       clock_(clock),
       options_(std::move(options)),
       access_(store),
-      ordering_(clock) {}
+      ordering_(clock),
+      containers_(store, clock, options_.containers),
+      throttle_(store, clock, options_.throttle),
+      identities_(store, blobs, clock, ordering_, containers_, options_.max_container_bytes),
+      streams_(store, journal, clock, ordering_, containers_) {}
 
 void PushApi::Register(http::Router& router) {
+  auto guarded = [&](http::Handler handler) { return throttle_.Guard(std::move(handler)); };
   for (std::string_view prefix : kPushPrefixes) {
     std::string org = std::string(prefix) + "/organizations/{org}";
     std::string docs = org + "/sources/{source}/documents";
-    router.Add("PUT", docs, [this](http::Request& r) { return PutDocument(r); });
-    router.Add("DELETE", docs, [this](http::Request& r) { return DeleteDocument(r); });
-    router.Add("PUT", docs + "/batch", [this](http::Request& r) { return PutBatch(r); });
+    router.Add("PUT", docs, guarded([this](http::Request& r) { return PutDocument(r); }));
+    router.Add("DELETE", docs, guarded([this](http::Request& r) { return DeleteDocument(r); }));
+    router.Add("PUT", docs + "/batch", guarded([this](http::Request& r) { return PutBatch(r); }));
     router.Add("DELETE", docs + "/olderthan",
-               [this](http::Request& r) { return DeleteOlderThan(r); });
+               guarded([this](http::Request& r) { return DeleteOlderThan(r); }));
     router.Add("POST", org + "/sources/{source}/status",
-               [this](http::Request& r) { return SetStatus(r); });
-    router.Add("POST", org + "/files", [this](http::Request& r) { return CreateFileContainer(r); });
+               guarded([this](http::Request& r) { return SetStatus(r); }));
+    router.Add("POST", org + "/files",
+               guarded([this](http::Request& r) { return CreateFileContainer(r); }));
   }
+  identities_.Register(router, throttle_);
+  streams_.Register(router, throttle_);
   router.AddStreaming("*", "/blobstore/{org}/{file}",
                       [this](http::Request& r) { return StartUpload(r); });
 }
 
 std::optional<http::Response> PushApi::CheckSource(const http::Request& request) {
-  const std::string& org = request.path_params.at("org");
-  auto access = access_.Check(request, org, kPrivilegePush);
-  if (!access.key) return access.error;
-  const std::string& source_id = request.path_params.at("source");
-  auto source = store_.GetSource(org, source_id);
-  if (!source.ok()) return FromStatus(source.status());
-  if (!source->has_value()) {
-    return CoveoError(412, "SOURCE_DOES_NOT_EXIST",
-                      "Source '" + source_id + "' does not exist in organization '" + org + "'.");
-  }
+  auto source = ResolveSource(access_, store_, request, kPrivilegePush);
+  if (auto* error = std::get_if<http::Response>(&source)) return *error;
   return std::nullopt;
 }
 
@@ -225,10 +180,15 @@ http::Response PushApi::PutDocument(http::Request& request) {
   auto parsed = document::ParseCaseInsensitiveJson(request.body);
   if (!parsed.ok()) return CoveoError(400, "INVALID_JSON", parsed.status().message());
   auto body = document::ValidateDocumentBody(std::move(*parsed), document_id, query_compression);
+  if (!body.ok() && body.status().code() == base::StatusCode::kResourceExhausted) {
+    return RejectItem(request, document_id, body.status().message());
+  }
   if (!body.ok()) return CoveoError(400, "INVALID_JSON", body.status().message());
 
   if (body->file_id) {
-    if (auto error = CheckContainer(*body->file_id, request)) return *error;
+    if (auto error = containers_.CheckUsable(*body->file_id, request.path_params.at("org"))) {
+      return *error;
+    }
   }
   store::Operation op;
   op.kind = store::OperationKind::kAddOrUpdate;
@@ -238,28 +198,14 @@ http::Response PushApi::PutDocument(http::Request& request) {
   return Journal(std::move(op), request);
 }
 
-std::optional<http::Response> PushApi::CheckContainer(const std::string& id,
-                                                      const http::Request& request) {
-  auto container = store_.GetFileContainer(id);
-  if (!container.ok()) return FromStatus(container.status());
-  const auto& c = *container;
-  if (!c || c->organization_id != request.path_params.at("org")) {
-    return CoveoError(412, "INVALID_PARAMETER", "File container '" + id + "' does not exist.");
-  }
-  if (!c->uploaded_ms) {
-    return CoveoError(
-        412, "INVALID_PARAMETER",
-        "File container '" + id + "' has no content yet: PUT the bytes to its uploadUri first.");
-  }
-  if (c->consumed_ms) {
-    return CoveoError(412, "INVALID_PARAMETER",
-                      "File container '" + id + "' was already used; create a new one.");
-  }
-  if (c->expires_ms < clock_.NowMs()) {
-    return CoveoError(412, "INVALID_PARAMETER",
-                      "File container '" + id + "' expired; create a new one.");
-  }
-  return std::nullopt;
+http::Response PushApi::RejectItem(const http::Request& request, const std::string& document_id,
+                                   const std::string& why) {
+  std::vector<store::LogEntry> logs = {store::LogEntry{
+      0, clock_.NowMs(), request.path_params.at("org"), request.path_params.at("source"),
+      document_id, "ADD", "CONSUMING", "REJECTED", why, request.request_id}};
+  base::Status s = store_.AppendLogs(logs);
+  if (!s.ok()) return FromStatus(s.WithContext("log the rejected item"));
+  return http::Response::Json(202, "{}");
 }
 
 http::Response PushApi::PutBatch(http::Request& request) {
@@ -272,7 +218,7 @@ http::Response PushApi::PutBatch(http::Request& request) {
   if (!ordering_id.ok()) {
     return CoveoError(412, "INVALID_PARAMETER", ordering_id.status().message());
   }
-  if (auto error = CheckContainer(*file_id, request)) return *error;
+  if (auto error = containers_.CheckUsable(*file_id, request.path_params.at("org"))) return *error;
   // The body is ignored, as Coveo does (clients send "{}", "" or nothing).
   store::Operation op;
   op.kind = store::OperationKind::kBatch;
@@ -311,22 +257,15 @@ http::Response PushApi::DeleteOlderThan(http::Request& request) {
   if (!*ordering_id) {
     return CoveoError(412, "MISSING_PARAMETER", "Parameter 'orderingId' is missing.");
   }
-  int64_t queue_delay_minutes = 15;  // Coveo's default grace period
-  if (auto raw = request.Query("queueDelay")) {
-    auto [ptr, ec] = std::from_chars(raw->data(), raw->data() + raw->size(), queue_delay_minutes);
-    if (raw->empty() || ec != std::errc() || ptr != raw->data() + raw->size() ||
-        queue_delay_minutes < 0 || queue_delay_minutes > 7 * 24 * 60) {
-      return CoveoError(
-          412, "INVALID_PARAMETER",
-          "Parameter 'queueDelay' must be a number of minutes within 0..10080 (got '" + *raw +
-              "').");
-    }
+  auto queue_delay_minutes = ParseQueueDelayMinutes(request);
+  if (!queue_delay_minutes.ok()) {
+    return CoveoError(412, "INVALID_PARAMETER", queue_delay_minutes.status().message());
   }
   store::Operation op;
   op.kind = store::OperationKind::kDeleteOlderThan;
   op.document_id = "";
   op.ordering_id = **ordering_id;
-  op.payload = json::serialize(json::object{{"queuedelayms", queue_delay_minutes * 60000}});
+  op.payload = json::serialize(json::object{{"queuedelayms", *queue_delay_minutes * 60000}});
   return Journal(std::move(op), request);
 }
 
@@ -356,31 +295,9 @@ http::Response PushApi::CreateFileContainer(http::Request& request) {
   auto access = access_.Check(request, org, kPrivilegePush);
   if (!access.key) return access.error;
 
-  store::FileContainer container;
-  container.file_id = base::NewUuid();
-  container.organization_id = org;
-  container.created_ms = clock_.NowMs();
-  container.expires_ms = container.created_ms + options_.container_ttl_seconds * 1000;
-
-  auth::PresignInput presign;
-  presign.method = "PUT";
-  presign.host = UrlHost(options_.public_url);
-  presign.path = "/blobstore/" + org + "/" + container.file_id;
-  presign.headers = {{std::string(kEncryptionHeader), "AES256"},
-                     {"content-type", "application/octet-stream"}};
-  presign.expires_seconds = options_.container_ttl_seconds;
-  presign.now_epoch_seconds = container.created_ms / 1000;
-  auto target = auth::PresignTarget(options_.upload_credentials, presign);
-  if (!target.ok()) return FromStatus(target.status().WithContext("sign the upload URI"));
-  base::Status s = store_.CreateFileContainer(container);
-  if (!s.ok()) return FromStatus(s);
-
-  json::object body;
-  body["uploadUri"] = UrlOrigin(options_.public_url) + *target;
-  body["fileId"] = container.file_id;
-  body["requiredHeaders"] = {{kEncryptionHeader, "AES256"},
-                             {"Content-Type", "application/octet-stream"}};
-  return http::Response::Json(201, json::serialize(body));
+  auto issued = containers_.Issue(org);
+  if (!issued.ok()) return FromStatus(issued.status());
+  return http::Response::Json(201, json::serialize(*issued));
 }
 
 std::variant<http::Response, std::unique_ptr<http::BodySink>> PushApi::StartUpload(
@@ -395,7 +312,7 @@ std::variant<http::Response, std::unique_ptr<http::BodySink>> PushApi::StartUplo
   verify.target = request.target;
   verify.headers = request.headers;
   verify.now_epoch_seconds = clock_.NowMs() / 1000;
-  base::Status s = auth::VerifyPresigned(options_.upload_credentials, verify);
+  base::Status s = auth::VerifyPresigned(containers_.options().upload_credentials, verify);
   if (!s.ok()) return denied(s.message() + RequiredHeaderHint(request));
 
   const std::string& file_id = request.path_params.at("file");

@@ -2,7 +2,6 @@
 // /v1 prefix: items, deletes, file containers and the pre-signed upload.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <string>
 
@@ -11,28 +10,20 @@
 #include "blob/blob_store.h"
 #include "http/router.h"
 #include "push/access.h"
+#include "push/containers.h"
+#include "push/identity_api.h"
+#include "push/ordering_clock.h"
+#include "push/stream_api.h"
+#include "push/throttle.h"
 #include "store/journal.h"
 #include "store/state_store.h"
 
 namespace sluice::push {
 
 struct PushOptions {
-  std::string public_url = "http://127.0.0.1:8080";  // scheme://host[:port] signed into uploadUris
-  auth::SigV4Credentials upload_credentials;
+  ContainerOptions containers;
+  ThrottleOptions throttle;
   uint64_t max_container_bytes = 256ull * 1024 * 1024;
-  int64_t container_ttl_seconds = 3600;
-};
-
-// Default orderingIds: the time in ms, but strictly increasing, so two pushes
-// of one item in the same millisecond are not taken for a stale repeat.
-class OrderingClock {
- public:
-  explicit OrderingClock(const base::Clock& clock) : clock_(clock) {}
-  uint64_t Next();
-
- private:
-  const base::Clock& clock_;
-  std::atomic<uint64_t> last_{0};
 };
 
 class PushApi {
@@ -58,9 +49,9 @@ class PushApi {
   };
   std::variant<ItemTarget, http::Response> ParseItemTarget(const http::Request& request);
 
-  // A file container the call may use: in the organization, uploaded, unused, unexpired.
-  std::optional<http::Response> CheckContainer(const std::string& file_id,
-                                               const http::Request& request);
+  // Coveo accepts some invalid items and rejects them later; the item log says why.
+  http::Response RejectItem(const http::Request& request, const std::string& document_id,
+                            const std::string& why);
 
   // Checks key, organization and source; the error to send when they fail.
   std::optional<http::Response> CheckSource(const http::Request& request);
@@ -73,6 +64,10 @@ class PushApi {
   PushOptions options_;
   Access access_;
   OrderingClock ordering_;
+  Containers containers_;
+  Throttle throttle_;
+  IdentityApi identities_;
+  StreamApi streams_;
 };
 
 }  // namespace sluice::push

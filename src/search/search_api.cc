@@ -1,6 +1,7 @@
 #include "search/search_api.h"
 
 #include <charconv>
+#include <cmath>
 
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -40,8 +41,33 @@ json::object MetadataObject(const index::Metadata& metadata) {
   return out;
 }
 
+// An integer when the number is one (LONG, LONG_64 and DATE values, whole DOUBLEs), so that
+// epoch-ms dates read as 1376092475000 rather than 1.376092475E12.
+json::value NumberJson(double number) {
+  constexpr double kInt64Bound = 9223372036854775808.0;  // 2^63
+  if (number == std::trunc(number) && number >= -kInt64Bound && number < kInt64Bound) {
+    return static_cast<int64_t>(number);
+  }
+  return number;
+}
+
+// Metadata as results show it: numeric and date fields as numbers, the rest as text.
+json::object RawMetadata(const index::SearchHit& hit) {
+  json::object out = MetadataObject(hit.metadata);
+  for (const auto& [name, numbers] : hit.numeric_metadata) {
+    if (numbers.size() == 1) {
+      out[name] = NumberJson(numbers[0]);
+    } else {
+      json::array a;
+      for (double number : numbers) a.push_back(NumberJson(number));
+      out[name] = std::move(a);
+    }
+  }
+  return out;
+}
+
 json::object ResultJson(const index::SearchHit& hit) {
-  json::object raw = MetadataObject(hit.metadata);
+  json::object raw = RawMetadata(hit);
   raw["systitle"] = hit.title;
   raw["sysuri"] = hit.uri;
   raw["uri"] = hit.uri;
@@ -136,11 +162,12 @@ http::Response SearchApi::Search(http::Request& request) {
 
   index::SearchRequest query;
   query.q = param("q").value_or("");
+  query.aq = param("aq").value_or("");
+  query.cq = param("cq").value_or("");
   query.first_result = ParseCount(param("firstResult"), 0, 5000);
   query.number_of_results = ParseCount(param("numberOfResults"), 10, kMaxNumberOfResults);
   query.excerpt_length = ParseCount(param("excerptLength"), 200, 10000);
-  std::string sort = param("sortCriteria").value_or("relevancy");
-  query.sort_by_date = sort.rfind("date", 0) == 0;
+  query.sort = index::ParseSortCriteria(param("sortCriteria").value_or("relevancy"));
 
   auto sources = store_.ListSources(org);
   if (!sources.ok()) return push::FromStatus(sources.status());

@@ -29,6 +29,9 @@ class Journal {
   // Assigns each operation its sequence number.
   base::Status Append(std::vector<Operation>& ops);
 
+  // For operations made durable by other means (StateStore::CloseStream): runs on_append.
+  void NotifyAppended() { on_append_(); }
+
   // How many groups were committed; a test hook for group commit.
   uint64_t groups_committed() const;
 

@@ -5,6 +5,7 @@
 #include <variant>
 
 #include "store/sqlite.h"
+#include "store/sqlite_identities.h"
 #include "store/state_store.h"
 
 namespace sluice::store {
@@ -52,6 +53,12 @@ CREATE TABLE IF NOT EXISTS fields(
   include_in_results INTEGER NOT NULL, merge_with_lexicon INTEGER NOT NULL,
   description TEXT NOT NULL, label TEXT NOT NULL, options TEXT NOT NULL,
   created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL, PRIMARY KEY(org, name));
+CREATE TABLE IF NOT EXISTS streams(
+  id TEXT PRIMARY KEY, org TEXT NOT NULL, source TEXT NOT NULL, ordering_key INTEGER NOT NULL,
+  opened_ms INTEGER NOT NULL, closed_ms INTEGER);
+CREATE TABLE IF NOT EXISTS stream_chunks(
+  stream_id TEXT NOT NULL, seq INTEGER NOT NULL, file_id TEXT NOT NULL,
+  PRIMARY KEY(stream_id, seq));
 )sql";
 
 // Columns added to tables after their first release. They are added with ALTER TABLE
@@ -65,6 +72,7 @@ struct AddedColumn {
 constexpr AddedColumn kAddedColumns[] = {
     {"sources", "visibility", "TEXT NOT NULL DEFAULT 'SECURED'"},
     {"api_keys", "display_name", "TEXT NOT NULL DEFAULT ''"},
+    {"items", "op_seq", "INTEGER NOT NULL DEFAULT 0"},
 };
 
 base::Status AddMissingColumns(Connection& conn) {
@@ -104,7 +112,7 @@ std::vector<std::string> SplitPrivileges(const std::string& joined) {
 base::Result<OperationKind> ParseKind(const std::string& name) {
   for (auto k :
        {OperationKind::kAddOrUpdate, OperationKind::kDelete, OperationKind::kDeleteWithChildren,
-        OperationKind::kDeleteOlderThan, OperationKind::kBatch}) {
+        OperationKind::kDeleteOlderThan, OperationKind::kBatch, OperationKind::kMerge}) {
     if (OperationKindName(k) == name) return k;
   }
   return base::DataLoss("unknown operation kind in journal: " + name);
@@ -165,8 +173,27 @@ void BindFieldValues(Statement& st, const Field& f) {
       .Bind(12, f.options_json);
 }
 
+constexpr std::string_view kOperationColumns =
+    "seq, org, source, kind, document_id, ordering_key, payload, received_ms, request_id, "
+    "attempts";
+
+base::Result<Operation> ReadOperation(const Statement& st) {
+  Operation op;
+  op.seq = st.Int(0);
+  op.organization_id = st.Text(1);
+  op.source_id = st.Text(2);
+  SLUICE_ASSIGN_OR_RETURN(op.kind, ParseKind(st.Text(3)));
+  op.document_id = st.Text(4);
+  op.ordering_id = OrderingIdFromKey(st.Int(5));
+  op.payload = st.Text(6);
+  op.received_ms = st.Int(7);
+  op.request_id = st.Text(8);
+  op.attempts = static_cast<int>(st.Int(9));
+  return op;
+}
+
 constexpr std::string_view kItemColumns =
-    "org, source, uri, ordering_key, state, title, file_type, size, indexed_ms, reason";
+    "org, source, uri, ordering_key, state, title, file_type, size, indexed_ms, reason, op_seq";
 
 Item ReadItem(const Statement& st) {
   Item item;
@@ -180,6 +207,7 @@ Item ReadItem(const Statement& st) {
   item.size = static_cast<uint64_t>(st.Int(7));
   item.indexed_ms = st.Int(8);
   item.reason = st.Text(9);
+  item.op_seq = st.Int(10);
   return item;
 }
 
@@ -571,9 +599,118 @@ class SqliteStateStore final : public StateStore {
         .Run();
   }
 
+  base::Result<uint64_t> PutSecurityIdentities(
+      const std::vector<SecurityIdentity>& changes) override {
+    std::lock_guard lock(write_mu_);
+    SLUICE_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(writer_));
+    SLUICE_ASSIGN_OR_RETURN(uint64_t applied, UpsertIdentities(writer_, changes));
+    SLUICE_RETURN_IF_ERROR(txn.Commit());
+    return applied;
+  }
+
+  base::Result<uint64_t> DisableSecurityIdentitiesOlderThan(const std::string& org,
+                                                            const std::string& provider,
+                                                            uint64_t ordering_id,
+                                                            int64_t now_ms) override {
+    std::lock_guard lock(write_mu_);
+    return DisableIdentitiesOlderThan(writer_, org, provider, ordering_id, now_ms);
+  }
+
+  base::Result<std::vector<SecurityIdentity>> ListSecurityIdentities(const std::string& org,
+                                                                     const std::string& provider,
+                                                                     uint32_t offset,
+                                                                     uint32_t limit) override {
+    std::lock_guard lock(read_mu_);
+    return SelectIdentities(reader_, org, provider, offset, limit);
+  }
+
+  base::Status CreateStream(const Stream& s) override {
+    std::lock_guard lock(write_mu_);
+    SLUICE_ASSIGN_OR_RETURN(Statement st,
+                            writer_.Prepare("INSERT INTO streams(id, org, source, ordering_key, "
+                                            "opened_ms) VALUES(?,?,?,?,?)"));
+    return st.Bind(1, s.id)
+        .Bind(2, s.organization_id)
+        .Bind(3, s.source_id)
+        .Bind(4, OrderingKey(s.ordering_id))
+        .Bind(5, s.opened_ms)
+        .Run();
+  }
+
+  base::Result<std::optional<Stream>> GetStream(const std::string& id) override {
+    std::lock_guard lock(read_mu_);
+    SLUICE_ASSIGN_OR_RETURN(Statement st,
+                            reader_.Prepare("SELECT id, org, source, ordering_key, opened_ms, "
+                                            "closed_ms FROM streams WHERE id = ?"));
+    st.Bind(1, id);
+    SLUICE_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) return std::optional<Stream>();
+    Stream s{st.Text(0), st.Text(1), st.Text(2), OrderingIdFromKey(st.Int(3)), st.Int(4), {}};
+    if (!st.IsNull(5)) s.closed_ms = st.Int(5);
+    return std::optional<Stream>(std::move(s));
+  }
+
+  base::Status AddStreamChunk(const std::string& stream_id, const std::string& file_id) override {
+    std::lock_guard lock(write_mu_);
+    SLUICE_ASSIGN_OR_RETURN(
+        Statement st,
+        writer_.Prepare("INSERT INTO stream_chunks(stream_id, seq, file_id) VALUES(?1, "
+                        "(SELECT coalesce(max(seq), 0) + 1 FROM stream_chunks WHERE stream_id = "
+                        "?1), ?2)"));
+    return st.Bind(1, stream_id).Bind(2, file_id).Run();
+  }
+
+  base::Result<std::vector<std::string>> StreamChunks(const std::string& stream_id) override {
+    std::lock_guard lock(read_mu_);
+    SLUICE_ASSIGN_OR_RETURN(
+        Statement st,
+        reader_.Prepare("SELECT file_id FROM stream_chunks WHERE stream_id = ? ORDER BY seq"));
+    st.Bind(1, stream_id);
+    std::vector<std::string> out;
+    for (;;) {
+      SLUICE_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) return out;
+      out.push_back(st.Text(0));
+    }
+  }
+
+  base::Status CloseStream(const std::string& stream_id, int64_t now_ms,
+                           std::vector<Operation>& ops) override {
+    std::lock_guard lock(write_mu_);
+    SLUICE_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(writer_));
+    SLUICE_ASSIGN_OR_RETURN(
+        Statement st,
+        writer_.Prepare("UPDATE streams SET closed_ms = ? WHERE id = ? AND closed_ms IS NULL"));
+    SLUICE_RETURN_IF_ERROR(st.Bind(1, now_ms).Bind(2, stream_id).Run());
+    if (writer_.Changes() == 0) {
+      return base::FailedPrecondition("stream '" + stream_id + "' is already closed");
+    }
+    SLUICE_RETURN_IF_ERROR(InsertOperations(ops));
+    return txn.Commit();
+  }
+
   base::Status AppendOperations(std::vector<Operation>& ops) override {
     std::lock_guard lock(write_mu_);
     SLUICE_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(writer_));
+    SLUICE_RETURN_IF_ERROR(InsertOperations(ops));
+    return txn.Commit();
+  }
+
+  base::Result<std::optional<Operation>> GetOperation(int64_t seq) override {
+    std::lock_guard lock(read_mu_);
+    SLUICE_ASSIGN_OR_RETURN(Statement st,
+                            reader_.Prepare("SELECT " + std::string(kOperationColumns) +
+                                            " FROM journal WHERE seq = ?"));
+    st.Bind(1, seq);
+    SLUICE_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) return std::optional<Operation>();
+    SLUICE_ASSIGN_OR_RETURN(Operation op, ReadOperation(st));
+    return std::optional<Operation>(std::move(op));
+  }
+
+ private:
+  // The caller holds write_mu_ and an open transaction.
+  base::Status InsertOperations(std::vector<Operation>& ops) {
     for (auto& op : ops) {
       SLUICE_ASSIGN_OR_RETURN(
           Statement st,
@@ -593,33 +730,23 @@ class SqliteStateStore final : public StateStore {
       op.seq = st.Int(0);
       SLUICE_RETURN_IF_ERROR(st.Run());
     }
-    return txn.Commit();
+    return base::Status::Ok();
   }
 
+ public:
   base::Result<std::vector<Operation>> PendingOperations(int64_t after_seq,
                                                          uint32_t limit) override {
     std::lock_guard lock(read_mu_);
     SLUICE_ASSIGN_OR_RETURN(
         Statement st,
-        reader_.Prepare("SELECT seq, org, source, kind, document_id, ordering_key, payload, "
-                        "received_ms, request_id, attempts FROM journal "
-                        "WHERE done_ms IS NULL AND seq > ? ORDER BY seq LIMIT ?"));
+        reader_.Prepare("SELECT " + std::string(kOperationColumns) +
+                        " FROM journal WHERE done_ms IS NULL AND seq > ? ORDER BY seq LIMIT ?"));
     st.Bind(1, after_seq).Bind(2, static_cast<int64_t>(limit));
     std::vector<Operation> out;
     for (;;) {
       SLUICE_ASSIGN_OR_RETURN(bool row, st.Step());
       if (!row) return out;
-      Operation op;
-      op.seq = st.Int(0);
-      op.organization_id = st.Text(1);
-      op.source_id = st.Text(2);
-      SLUICE_ASSIGN_OR_RETURN(op.kind, ParseKind(st.Text(3)));
-      op.document_id = st.Text(4);
-      op.ordering_id = OrderingIdFromKey(st.Int(5));
-      op.payload = st.Text(6);
-      op.received_ms = st.Int(7);
-      op.request_id = st.Text(8);
-      op.attempts = static_cast<int>(st.Int(9));
+      SLUICE_ASSIGN_OR_RETURN(Operation op, ReadOperation(st));
       out.push_back(std::move(op));
     }
   }
@@ -787,11 +914,11 @@ class SqliteStateStore final : public StateStore {
     SLUICE_ASSIGN_OR_RETURN(
         Statement st,
         writer_.Prepare("INSERT INTO items(" + std::string(kItemColumns) +
-                        ") VALUES(?,?,?,?,?,?,?,?,?,?) ON CONFLICT(org, source, uri) DO UPDATE "
+                        ") VALUES(?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(org, source, uri) DO UPDATE "
                         "SET ordering_key = excluded.ordering_key, state = excluded.state, "
                         "title = excluded.title, file_type = excluded.file_type, "
                         "size = excluded.size, indexed_ms = excluded.indexed_ms, "
-                        "reason = excluded.reason"));
+                        "reason = excluded.reason, op_seq = excluded.op_seq"));
     return st.Bind(1, item.organization_id)
         .Bind(2, item.source_id)
         .Bind(3, item.uri)
@@ -802,6 +929,7 @@ class SqliteStateStore final : public StateStore {
         .Bind(8, static_cast<int64_t>(item.size))
         .Bind(9, item.indexed_ms)
         .Bind(10, item.reason)
+        .Bind(11, item.op_seq)
         .Run();
   }
 
@@ -825,6 +953,8 @@ std::string_view OperationKindName(OperationKind kind) {
       return "DELETE_OLDER_THAN";
     case OperationKind::kBatch:
       return "BATCH";
+    case OperationKind::kMerge:
+      return "MERGE";
   }
   return "UNKNOWN";
 }
@@ -854,6 +984,8 @@ uint64_t OrderingIdFromKey(int64_t key) { return static_cast<uint64_t>(key) ^ (u
 base::Result<std::unique_ptr<StateStore>> OpenSqliteStateStore(const std::filesystem::path& file) {
   SLUICE_ASSIGN_OR_RETURN(Connection writer, Connection::Open(file));
   SLUICE_RETURN_IF_ERROR(writer.Exec(kSchema).WithContext("create schema in " + file.string()));
+  SLUICE_RETURN_IF_ERROR(
+      writer.Exec(kIdentitySchema).WithContext("create schema in " + file.string()));
   SLUICE_RETURN_IF_ERROR(
       AddMissingColumns(writer).WithContext("upgrade schema in " + file.string()));
   SLUICE_ASSIGN_OR_RETURN(Connection reader, Connection::Open(file));

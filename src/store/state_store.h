@@ -63,9 +63,41 @@ struct FileContainer {
   std::optional<int64_t> consumed_ms;
 };
 
+// A security identity of one provider (Push API §5): a user, group or virtual
+// group with its members, or an alias that maps it onto other providers' identities.
+struct SecurityIdentity {
+  std::string organization_id;
+  std::string provider_id;
+  std::string name;
+  std::string type;              // USER, GROUP, VIRTUAL_GROUP or UNKNOWN
+  bool alias = false;            // pushed to /mappings rather than /permissions
+  std::string body_json = "{}";  // canonical: additionalInfo, members, wellKnowns, mappings
+  uint64_t ordering_id = 0;
+  bool disabled = false;  // deleted identities stay as tombstones, like items
+  int64_t updated_ms = 0;
+};
+
+// A catalog source's stream (Stream API): open, chunks, close = a full rebuild.
+struct Stream {
+  std::string id;
+  std::string organization_id;
+  std::string source_id;
+  uint64_t ordering_id = 0;  // every item of the stream gets it; older ones go on close
+  int64_t opened_ms = 0;
+  std::optional<int64_t> closed_ms;
+};
+
 // kBatch is a batch file in a container; the pipeline turns it into one
-// journaled operation per item.
-enum class OperationKind { kAddOrUpdate, kDelete, kDeleteWithChildren, kDeleteOlderThan, kBatch };
+// journaled operation per item (kMerge for the items of a merge batch, which
+// change only the fields they name).
+enum class OperationKind {
+  kAddOrUpdate,
+  kDelete,
+  kDeleteWithChildren,
+  kDeleteOlderThan,
+  kBatch,
+  kMerge
+};
 std::string_view OperationKindName(OperationKind kind);
 
 // One accepted Push API call, journaled before it is acknowledged.
@@ -96,6 +128,7 @@ struct Item {
   uint64_t size = 0;
   int64_t indexed_ms = 0;
   std::string reason;  // why it failed; empty otherwise
+  int64_t op_seq = 0;  // the journaled operation this version came from
 };
 
 struct LogEntry {
@@ -188,11 +221,37 @@ class StateStore {
   virtual base::Status MarkFileUploaded(const std::string& id, int64_t now_ms, uint64_t size,
                                         const std::string& sha256_hex) = 0;
 
+  // Security identities. Put applies each change whose orderingId is not older than the
+  // stored one (a disable is a change too) and returns how many it applied; all or none.
+  virtual base::Result<uint64_t> PutSecurityIdentities(
+      const std::vector<SecurityIdentity>& changes) = 0;
+  // Disables the provider's identities last updated with an orderingId below `ordering_id`.
+  virtual base::Result<uint64_t> DisableSecurityIdentitiesOlderThan(const std::string& org,
+                                                                    const std::string& provider,
+                                                                    uint64_t ordering_id,
+                                                                    int64_t now_ms) = 0;
+  // The organization's identities (of one provider unless `provider` is empty), by provider
+  // and name; disabled ones too.
+  virtual base::Result<std::vector<SecurityIdentity>> ListSecurityIdentities(
+      const std::string& org, const std::string& provider, uint32_t offset, uint32_t limit) = 0;
+
+  // Streams. CloseStream marks the stream closed and journals `ops` in one transaction;
+  // FailedPrecondition when it is already closed.
+  virtual base::Status CreateStream(const Stream& stream) = 0;
+  virtual base::Result<std::optional<Stream>> GetStream(const std::string& id) = 0;
+  virtual base::Status AddStreamChunk(const std::string& stream_id, const std::string& file_id) = 0;
+  // The stream's chunk containers, in the order they were handed out.
+  virtual base::Result<std::vector<std::string>> StreamChunks(const std::string& stream_id) = 0;
+  virtual base::Status CloseStream(const std::string& stream_id, int64_t now_ms,
+                                   std::vector<Operation>& ops) = 0;
+
   // Journal: durable when Append returns.
   virtual base::Status AppendOperations(std::vector<Operation>& ops) = 0;
   virtual base::Result<std::vector<Operation>> PendingOperations(int64_t after_seq,
                                                                  uint32_t limit) = 0;
   virtual base::Status RecordAttempt(int64_t seq) = 0;
+  // One journaled operation, done or not; nullopt when there is none with this seq.
+  virtual base::Result<std::optional<Operation>> GetOperation(int64_t seq) = 0;
   virtual base::Result<uint64_t> PendingCount() = 0;
 
   // Items and logs.

@@ -344,5 +344,65 @@ TEST_F(StoreTest, OpensTheDatabaseOfAnEarlierVersion) {
   ASSERT_TRUE(store_->CreateFields({MakeField("price", "DOUBLE", 9)}).ok());
 }
 
+SecurityIdentity Identity(std::string name, uint64_t ordering_id, bool disabled = false) {
+  SecurityIdentity id;
+  id.organization_id = "org";
+  id.provider_id = "Email Security Provider";
+  id.name = std::move(name);
+  id.type = "USER";
+  id.body_json = R"({"members":[]})";
+  id.ordering_id = ordering_id;
+  id.disabled = disabled;
+  id.updated_ms = 5;
+  return id;
+}
+
+TEST_F(StoreTest, SecurityIdentitiesHonourOrderingIdsAndDisableOlderOnes) {
+  auto applied = store_->PutSecurityIdentities(
+      {Identity("a@x.com", 10), Identity("b@x.com", kCrawlingModuleId)});
+  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  EXPECT_EQ(*applied, 2u);
+  // Stale: ordering 9 < 10. Newer disable of b: applied, the body kept for the record.
+  EXPECT_EQ(*store_->PutSecurityIdentities({Identity("a@x.com", 9, true)}), 0u);
+  auto list = store_->ListSecurityIdentities("org", "", 0, 10);
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_FALSE((*list)[0].disabled);
+  EXPECT_EQ((*list)[1].ordering_id, kCrawlingModuleId);
+
+  auto disabled =
+      store_->DisableSecurityIdentitiesOlderThan("org", "Email Security Provider", 11, 6);
+  ASSERT_TRUE(disabled.ok());
+  EXPECT_EQ(*disabled, 1u);  // a (10) but not b (above 2^63)
+  list = store_->ListSecurityIdentities("org", "Email Security Provider", 0, 10);
+  EXPECT_TRUE((*list)[0].disabled);
+  EXPECT_EQ((*list)[0].body_json, R"({"members":[]})");
+  EXPECT_FALSE((*list)[1].disabled);
+  EXPECT_TRUE(store_->ListSecurityIdentities("org", "Other", 0, 10)->empty());
+}
+
+TEST_F(StoreTest, StreamCloseJournalsItsOperationsOnce) {
+  ASSERT_TRUE(store_->CreateStream(Stream{"s1", "org", "src", kCrawlingModuleId, 1, {}}).ok());
+  ASSERT_TRUE(store_->AddStreamChunk("s1", "f1").ok());
+  ASSERT_TRUE(store_->AddStreamChunk("s1", "f2").ok());
+  EXPECT_EQ(*store_->StreamChunks("s1"), (std::vector<std::string>{"f1", "f2"}));
+  auto stream = store_->GetStream("s1");
+  ASSERT_TRUE(stream.ok() && stream->has_value());
+  EXPECT_EQ((*stream)->ordering_id, kCrawlingModuleId);
+  EXPECT_FALSE((*stream)->closed_ms);
+
+  std::vector<Operation> ops = {Add("a", kCrawlingModuleId)};
+  ASSERT_TRUE(store_->CloseStream("s1", 7, ops).ok());
+  EXPECT_GT(ops[0].seq, 0);
+  EXPECT_EQ(*(*store_->GetStream("s1"))->closed_ms, 7);
+  auto again = store_->CloseStream("s1", 8, ops);
+  EXPECT_EQ(again.code(), base::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(*store_->PendingCount(), 1u);  // the second close journaled nothing
+  auto op = store_->GetOperation(ops[0].seq);
+  ASSERT_TRUE(op.ok() && op->has_value());
+  EXPECT_EQ((*op)->document_id, "a");
+  EXPECT_FALSE(store_->GetOperation(12345)->has_value());
+}
+
 }  // namespace
 }  // namespace sluice::store

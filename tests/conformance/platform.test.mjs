@@ -2,10 +2,6 @@
 // POST /rest/privilege/evaluate, GET /rest/organizations/{org}/indexes/page/fields,
 // POST /rest/organizations/{org}/indexes/fields/batch/create, and PushSource.create
 // (POST /rest/organizations/{org}/sources).
-//
-// TODO(platform): these tests skip themselves while Sluice answers 404 to
-// POST /rest/privilege/evaluate (the Platform API subset in src/platform/ is not
-// served yet). Once it is, they run; drop the probe when it is always there.
 
 import assert from 'node:assert/strict';
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
@@ -60,15 +56,7 @@ describe('default options (Platform API: privileges, fields, sources)', () => {
     rmSync(tempDir, {recursive: true, force: true});
   });
 
-  /** Skips `t` while the Platform API is not served; true when the test should go on. */
-  async function platformOr(t) {
-    if (await sluice.platformServed()) return true;
-    t.skip('platform API not served yet');
-    return false;
-  }
-
-  it('addOrUpdateDocument checks privileges, creates the missing fields, then pushes', async (t) => {
-    if (!(await platformOr(t))) return;
+  it('addOrUpdateDocument checks privileges, creates the missing fields, then pushes', async () => {
     const word = uniqueWord('fields');
     const uri = `https://example.com/platform/${word}`;
     const doc = new DocumentBuilder(uri, `Fields ${word}`)
@@ -106,8 +94,7 @@ describe('default options (Platform API: privileges, fields, sources)', () => {
     assert.equal(res.results[0].raw.department, 'legal');
   });
 
-  it('a second push with the same metadata creates no field', async (t) => {
-    if (!(await platformOr(t))) return;
+  it('a second push with the same metadata creates no field', async () => {
     const word = uniqueWord('again');
     const first = new DocumentBuilder(`https://example.com/platform/${word}/1`, 'One').withData(word)
         .withMetadata({colour: 'red'});
@@ -122,8 +109,7 @@ describe('default options (Platform API: privileges, fields, sources)', () => {
     await waitForCount(sluice, word, 2);
   });
 
-  it('batchUpdateDocuments with default options', async (t) => {
-    if (!(await platformOr(t))) return;
+  it('batchUpdateDocuments with default options', async () => {
     const word = uniqueWord('pbatch');
     const uris = [1, 2].map((n) => `https://example.com/platform/${word}/${n}`);
     const res = await source.batchUpdateDocuments(SOURCE, {
@@ -136,8 +122,7 @@ describe('default options (Platform API: privileges, fields, sources)', () => {
     await waitForCount(sluice, word, 2);
   });
 
-  it('batchUpdateDocumentsFromFiles with default options', async (t) => {
-    if (!(await platformOr(t))) return;
+  it('batchUpdateDocumentsFromFiles with default options', async () => {
     const word = uniqueWord('pfiles');
     const docs = [1, 2, 3].map((n) => ({
       documentId: `https://example.com/platform/${word}/${n}`, title: `F${n}`, data: word, filegroup: 'g',
@@ -153,8 +138,7 @@ describe('default options (Platform API: privileges, fields, sources)', () => {
     await waitForCount(sluice, word, 3);
   });
 
-  it('PushSource.create makes a source that takes pushes', async (t) => {
-    if (!(await platformOr(t))) return;
+  it('PushSource.create makes a source that takes pushes', async () => {
     const word = uniqueWord('newsource');
     const mark = wireMark();
     const created = await source.create(`Conformance ${word}`, SourceVisibility.SHARED);

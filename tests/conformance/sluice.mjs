@@ -69,7 +69,6 @@ export class Sluice {
     this.binary = process.env.SLUICE_BIN;
     if (!this.binary) throw new Error('SLUICE_BIN must name the sluice binary (ctest sets it)');
     this.extraArgs = extraArgs;
-    this.platform = undefined;
   }
 
   /** Starts the server and points redirect.cjs at it through SLUICE_URL. */
@@ -175,23 +174,6 @@ export class Sluice {
       return found.size === documentIds.length;
     });
     return documentIds.map((id) => found.get(id));
-  }
-
-  /**
-   * Whether the Platform API subset (privilege evaluation, fields, sources) is
-   * served. Probed once with POST /rest/privilege/evaluate: 404 means not yet.
-   */
-  async platformServed() {
-    if (this.platform === undefined) {
-      const res = await this.request('POST', '/rest/privilege/evaluate', {
-        body: {
-          organizationId: ORG,
-          requestedPrivilege: {owner: 'PLATFORM', targetDomain: 'FIELD', targetId: '*', type: 'VIEW'},
-        },
-      });
-      this.platform = res.status !== 404;
-    }
-    return this.platform;
   }
 }
 

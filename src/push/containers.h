@@ -1,0 +1,47 @@
+// File containers: issuing one (a fresh id and a pre-signed upload URI) and
+// checking that a call may use one. Shared by items, batches, streams and
+// security identity batches.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <boost/json/object.hpp>
+
+#include "auth/sigv4.h"
+#include "base/clock.h"
+#include "base/status.h"
+#include "http/message.h"
+#include "store/state_store.h"
+
+namespace sluice::push {
+
+struct ContainerOptions {
+  std::string public_url = "http://127.0.0.1:8080";  // scheme://host[:port] signed into uploadUris
+  auth::SigV4Credentials upload_credentials;
+  int64_t ttl_seconds = 3600;
+};
+
+class Containers {
+ public:
+  Containers(store::StateStore& store, const base::Clock& clock, ContainerOptions options)
+      : store_(store), clock_(clock), options_(std::move(options)) {}
+
+  // Creates a container of `organization_id`; returns {uploadUri, fileId, requiredHeaders}.
+  base::Result<boost::json::object> Issue(const std::string& organization_id);
+
+  // The Coveo error when the container is not in the organization, not uploaded yet,
+  // already used or expired; nullopt when the call may use it.
+  std::optional<http::Response> CheckUsable(const std::string& file_id,
+                                            const std::string& organization_id);
+
+  const ContainerOptions& options() const { return options_; }
+
+ private:
+  store::StateStore& store_;
+  const base::Clock& clock_;
+  ContainerOptions options_;
+};
+
+}  // namespace sluice::push
