@@ -89,9 +89,12 @@ index::FieldKinds FieldKindCache::Get(const std::string& organization_id) {
   std::lock_guard lock(mu_);
   const int64_t now = clock_.NowMs();
   Entry& entry = entries_[organization_id];
-  if (entry.read_ms != 0 && now - entry.read_ms < kFieldKindsMaxAgeMs && now >= entry.read_ms) {
+  const uint64_t version = store_.FieldCatalogVersion();
+  if (entry.read_ms != 0 && entry.version == version && now - entry.read_ms < kFieldKindsMaxAgeMs &&
+      now >= entry.read_ms) {
     return entry.kinds;
   }
+  entry.version = version;
   auto fields = store_.ListFields(organization_id);
   if (!fields.ok()) {
     // The item is still indexed, its metadata as text; the next read may work again.

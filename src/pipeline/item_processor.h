@@ -31,9 +31,10 @@ struct ProcessedItem {
 // The compressedBinaryDataFileId of a journaled add, if it has one.
 std::optional<std::string> ReferencedFileId(const store::Operation& op);
 
-// The numeric and date fields of each organization's field catalog, read again when the copy
-// is older than a second, so that a field created just before a push is honoured without a
-// catalog read per item. Thread-safe.
+// The numeric and date fields of each organization's field catalog, read again when the
+// store's catalog version moved (a field created just before a push is honoured) or the copy
+// is older than a second (another process changed the catalog), not once per item.
+// Thread-safe.
 class FieldKindCache {
  public:
   FieldKindCache(store::StateStore& store, const base::Clock& clock)
@@ -43,6 +44,7 @@ class FieldKindCache {
  private:
   struct Entry {
     int64_t read_ms = 0;
+    uint64_t version = 0;
     index::FieldKinds kinds;
   };
   store::StateStore& store_;

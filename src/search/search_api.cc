@@ -171,8 +171,13 @@ http::Response SearchApi::Search(http::Request& request) {
 
   auto sources = store_.ListSources(org);
   if (!sources.ok()) return push::FromStatus(sources.status());
+  // A key scoped to some sources searches those only.
+  const auto& scope = access.key->source_ids;
   std::vector<std::filesystem::path> dirs;
-  for (const auto& s : *sources) dirs.push_back(pipeline::SourceIndexDir(index_root_, org, s.id));
+  for (const auto& s : *sources) {
+    if (!scope.empty() && std::find(scope.begin(), scope.end(), s.id) == scope.end()) continue;
+    dirs.push_back(pipeline::SourceIndexDir(index_root_, org, s.id));
+  }
   base::SystemClock clock;
   int64_t started = clock.NowMs();
   auto found = index::Search(dirs, query);

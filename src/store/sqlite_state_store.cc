@@ -1,5 +1,6 @@
 // SQLite implementation of StateStore. One write connection (serialised by a
 // mutex) and one read connection, so browsing never waits for a long commit.
+#include <atomic>
 #include <mutex>
 #include <sstream>
 #include <variant>
@@ -486,7 +487,7 @@ class SqliteStateStore final : public StateStore {
         return base::AlreadyExists("field '" + f.name + "' already exists");
       }
     }
-    return txn.Commit();
+    return CountFieldChange(txn.Commit());
   }
 
   base::Status UpdateFields(const std::vector<Field>& fields) override {
@@ -504,7 +505,7 @@ class SqliteStateStore final : public StateStore {
       SLUICE_RETURN_IF_ERROR(st.Bind(13, f.updated_ms).Run());
       if (writer_.Changes() == 0) return base::NotFound("field '" + f.name + "' does not exist");
     }
-    return txn.Commit();
+    return CountFieldChange(txn.Commit());
   }
 
   base::Status DeleteFields(const std::string& org,
@@ -517,7 +518,7 @@ class SqliteStateStore final : public StateStore {
       SLUICE_RETURN_IF_ERROR(st.Bind(1, org).Bind(2, name).Run());
       if (writer_.Changes() == 0) return base::NotFound("field '" + name + "' does not exist");
     }
-    return txn.Commit();
+    return CountFieldChange(txn.Commit());
   }
 
   base::Result<std::optional<Field>> GetField(const std::string& org,
@@ -545,6 +546,8 @@ class SqliteStateStore final : public StateStore {
       out.push_back(ReadField(st));
     }
   }
+
+  uint64_t FieldCatalogVersion() const override { return field_catalog_version_.load(); }
 
   base::Result<uint64_t> CountApiKeys() override {
     std::lock_guard lock(read_mu_);
@@ -933,6 +936,12 @@ class SqliteStateStore final : public StateStore {
         .Run();
   }
 
+  base::Status CountFieldChange(base::Status committed) {
+    if (committed.ok()) ++field_catalog_version_;
+    return committed;
+  }
+
+  std::atomic<uint64_t> field_catalog_version_{0};
   std::mutex write_mu_;
   Connection writer_;
   std::mutex read_mu_;

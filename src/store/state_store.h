@@ -214,6 +214,9 @@ class StateStore {
                                                       const std::string& name) = 0;
   // Every field of the organization, ordered by name.
   virtual base::Result<std::vector<Field>> ListFields(const std::string& org) = 0;
+  // Changes whenever this store creates, updates or deletes a field, so readers of the
+  // catalog can keep a copy and know when it is stale.
+  virtual uint64_t FieldCatalogVersion() const = 0;
 
   // File containers.
   virtual base::Status CreateFileContainer(const FileContainer& container) = 0;

@@ -259,6 +259,25 @@ std::vector<std::string> FieldNames(StateStore& store, const std::string& org) {
   return names;
 }
 
+TEST_F(StoreTest, TheFieldCatalogVersionMovesWithEveryFieldChange) {
+  uint64_t v0 = store_->FieldCatalogVersion();
+  Field f;
+  f.organization_id = "org";
+  f.name = "price";
+  f.type = "LONG";
+  ASSERT_TRUE(store_->CreateFields({f}).ok());
+  uint64_t v1 = store_->FieldCatalogVersion();
+  EXPECT_NE(v1, v0);
+  EXPECT_FALSE(store_->CreateFields({f}).ok());  // exists: nothing changed
+  EXPECT_EQ(store_->FieldCatalogVersion(), v1);
+  f.type = "DOUBLE";
+  ASSERT_TRUE(store_->UpdateFields({f}).ok());
+  uint64_t v2 = store_->FieldCatalogVersion();
+  EXPECT_NE(v2, v1);
+  ASSERT_TRUE(store_->DeleteFields("org", {"price"}).ok());
+  EXPECT_NE(store_->FieldCatalogVersion(), v2);
+}
+
 TEST_F(StoreTest, FieldBatchesChangeAllOrNothing) {
   using Names = std::vector<std::string>;
   Field author = MakeField("author", "STRING", 1);

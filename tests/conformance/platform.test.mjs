@@ -12,7 +12,7 @@ import {after, before, describe, it} from 'node:test';
 import {coveo, waitForCount} from './client.mjs';
 import {API_KEY, ORG, SOURCE, Sluice, uniqueWord, wireMark, wireSince} from './sluice.mjs';
 
-const {PushSource, DocumentBuilder, SourceVisibility} = coveo;
+const {CatalogSource, PushSource, DocumentBuilder, SourceVisibility} = coveo;
 const PLATFORM = '/rest';
 const FIELDS_PAGE = `${PLATFORM}/organizations/${ORG}/indexes/page/fields`;
 const FIELDS_CREATE = `${PLATFORM}/organizations/${ORG}/indexes/fields/batch/create`;
@@ -136,6 +136,23 @@ describe('default options (Platform API: privileges, fields, sources)', () => {
     assert.equal((await listFields(sluice)).get('filegroup'), 'STRING');
     await sluice.waitForCompleted(docs.map((d) => d.documentId), 'ADD');
     await waitForCount(sluice, word, 3);
+  });
+
+  it('CatalogSource.batchStreamDocuments with default options creates typed fields the index uses', async () => {
+    const word = uniqueWord('pcatalog');
+    const catalog = new CatalogSource(API_KEY, ORG);
+    const {id} = await catalog.create(`Catalog ${word}`, SourceVisibility.SHARED);
+    const uris = [3, 12].map((n) => `https://example.com/platform/${word}/${n}`);
+    await catalog.batchStreamDocuments(id, {
+      addOrUpdate: uris.map((uri, i) => new DocumentBuilder(uri, `C${i}`).withData(word)
+          .withMetadata({stockcount: [3, 12][i]})),
+      delete: [],
+    });
+    assert.equal((await listFields(sluice)).get('stockcount'), 'LONG');
+    await sluice.waitForCompleted(uris, 'ADD');
+    const res = await sluice.search(word, {aq: '@stockcount>5'});
+    assert.deepEqual(res.results.map((r) => r.uri), [uris[1]]);
+    assert.equal(res.results[0].raw.stockcount, 12);
   });
 
   it('PushSource.create makes a source that takes pushes', async () => {

@@ -376,6 +376,21 @@ class ApiKeysTest(PlatformTestCase):
         status, container = s.json("POST", "/push/v1/organizations/local/files", {}, key=key)
         self.assertEqual(status, 201, container)
 
+    def test_scoped_key_searches_only_its_sources(self):
+        s = self.sluice
+        mine = self.create_source("Search A")["id"]
+        other = self.create_source("Search B")["id"]
+        for source in (mine, other):
+            q = urllib.parse.urlencode({"documentId": f"http://scopedsearch/{source}"})
+            status, _ = s.json("PUT", f"/push/v1/organizations/local/sources/{source}/documents?{q}",
+                               {"data": "scoped pangolin"})
+            self.assertEqual(status, 202)
+        s.wait_for(lambda: s.search("pangolin")["totalCount"] == 2, what="both items indexed")
+        key = self.create_key(["search"], source_ids=[mine])["value"]
+        status, body = s.json("POST", "/rest/search/v2", {"q": "pangolin"}, key=key)
+        self.assertEqual(status, 200, body)
+        self.assertEqual([r["uri"] for r in body["results"]], [f"http://scopedsearch/{mine}"])
+
 
 class RestartTest(PlatformTestCase):
     def test_everything_survives_a_restart(self):
