@@ -43,4 +43,19 @@ std::unique_ptr<Decompressor> MakeDecompressor(Compression compression, uint64_t
   return std::make_unique<PassThrough>(max_output_bytes, std::move(sink));
 }
 
+base::Result<uint64_t> DecompressSniffed(const ReadFn& read, uint64_t max_output_bytes,
+                                         ByteSink sink) {
+  std::string buffer(Decompressor::kMaxOutputChunkBytes, '\0');
+  SLUICE_ASSIGN_OR_RETURN(size_t n, read(buffer.data(), buffer.size()));
+  if (n == 0) return uint64_t{0};
+  auto decompressor = MakeDecompressor(SniffCompression(std::string_view(buffer.data(), n)),
+                                       max_output_bytes, std::move(sink));
+  while (n > 0) {
+    SLUICE_RETURN_IF_ERROR(decompressor->Write(std::string_view(buffer.data(), n)));
+    SLUICE_ASSIGN_OR_RETURN(n, read(buffer.data(), buffer.size()));
+  }
+  SLUICE_RETURN_IF_ERROR(decompressor->Finish());
+  return decompressor->bytes_in();
+}
+
 }  // namespace sluice::codec

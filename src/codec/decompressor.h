@@ -43,4 +43,12 @@ class Decompressor {
 std::unique_ptr<Decompressor> MakeDecompressor(Compression compression, uint64_t max_output_bytes,
                                                ByteSink sink);
 
+// Reads a stream with `read` (bytes read into the buffer, 0 at its end) and hands it to `sink`
+// decompressed as its first bytes say (SniffCompression: GZIP, ZLIB or as it is). For batch
+// files, which carry no compressionType. Returns the bytes read; an empty stream reaches the
+// sink as nothing.
+using ReadFn = std::function<base::Result<size_t>(char* buffer, size_t size)>;
+base::Result<uint64_t> DecompressSniffed(const ReadFn& read, uint64_t max_output_bytes,
+                                         ByteSink sink);
+
 }  // namespace sluice::codec

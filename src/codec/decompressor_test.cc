@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
+#include <memory>
 #include <random>
 #include <regex>
 #include <string>
@@ -389,6 +391,53 @@ TEST(DecompressorTest, HeapDoesNotGrowWithOutputSize) {
   ASSERT_TRUE(decompressor->Finish().ok());
   EXPECT_EQ(received, 128ull * text.size());
   EXPECT_LT(peak_growth, 2u << 20);
+}
+
+// A ReadFn over `data` that hands out at most `step` bytes per call.
+ReadFn ReaderOf(const std::string& data, size_t step) {
+  auto offset = std::make_shared<size_t>(0);
+  return [&data, step, offset](char* buffer, size_t size) -> base::Result<size_t> {
+    size_t n = std::min({step, size, data.size() - *offset});
+    std::memcpy(buffer, data.data() + *offset, n);
+    *offset += n;
+    return n;
+  };
+}
+
+TEST(DecompressSniffedTest, TakesGzipZlibAndPlainBytesByTheirFirstBytes) {
+  const std::string json = R"({"addOrUpdate":[]})";
+  for (const std::string& stored : {Deflate(json, kGzipWindow), Deflate(json, kZlibWindow), json}) {
+    std::string out;
+    auto read = DecompressSniffed(ReaderOf(stored, 3), 1 << 20, [&](std::string_view chunk) {
+      out.append(chunk);
+      return base::Status::Ok();
+    });
+    ASSERT_TRUE(read.ok()) << read.status().ToString();
+    EXPECT_EQ(*read, stored.size());
+    EXPECT_EQ(out, json);
+  }
+}
+
+TEST(DecompressSniffedTest, AnEmptyStreamReachesTheSinkAsNothing) {
+  const std::string empty;
+  bool called = false;
+  auto read = DecompressSniffed(ReaderOf(empty, 8), 1 << 20, [&](std::string_view) {
+    called = true;
+    return base::Status::Ok();
+  });
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(*read, 0u);
+  EXPECT_FALSE(called);
+}
+
+TEST(DecompressSniffedTest, KeepsTheCapAndReportsATruncatedStream) {
+  const std::string big = Deflate(std::string(10000, 'x'), kGzipWindow);
+  auto sink = [](std::string_view) { return base::Status::Ok(); };
+  EXPECT_EQ(DecompressSniffed(ReaderOf(big, 512), 100, sink).status().code(),
+            base::StatusCode::kResourceExhausted);
+  const std::string truncated = big.substr(0, big.size() - 4);
+  EXPECT_EQ(DecompressSniffed(ReaderOf(truncated, 512), 1 << 20, sink).status().code(),
+            base::StatusCode::kDataLoss);
 }
 
 }  // namespace

@@ -4,7 +4,6 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
-#include "codec/compression.h"
 #include "codec/decompressor.h"
 #include "document/batch_reader.h"
 #include "document/document_body.h"
@@ -16,7 +15,6 @@ namespace {
 namespace json = boost::json;
 
 constexpr size_t kJournalGroup = 500;
-constexpr size_t kReadChunkBytes = size_t{256} * 1024;
 
 // A merge batch (PUT stream/merge) journals kMerge operations for its items.
 bool IsMergeBatch(const store::Operation& batch) {
@@ -163,20 +161,11 @@ base::Result<BatchOutcome> ExpandBatch(const store::Operation& batch, blob::Blob
     return expansion.OnItem(section, std::move(item));
   });
   auto read_all = [&]() -> base::Status {
+    auto read = [&](char* buffer, size_t size) { return (*reader)->Read(buffer, size); };
     auto feed = [&](std::string_view chunk) { return batch_reader.Write(chunk); };
-    std::unique_ptr<codec::Decompressor> decompressor;
-    std::string buf(kReadChunkBytes, '\0');
-    for (;;) {
-      SLUICE_ASSIGN_OR_RETURN(size_t n, (*reader)->Read(buf.data(), buf.size()));
-      if (n == 0) break;
-      if (!decompressor) {
-        decompressor = codec::MakeDecompressor(
-            codec::SniffCompression(std::string_view(buf.data(), n)), max_decompressed_bytes, feed);
-      }
-      SLUICE_RETURN_IF_ERROR(decompressor->Write(std::string_view(buf.data(), n)));
-    }
-    if (!decompressor) return base::Status::Ok();  // an empty container is an empty batch
-    SLUICE_RETURN_IF_ERROR(decompressor->Finish());
+    SLUICE_ASSIGN_OR_RETURN(uint64_t bytes,
+                            codec::DecompressSniffed(read, max_decompressed_bytes, feed));
+    if (bytes == 0) return base::Status::Ok();  // an empty container is an empty batch
     return batch_reader.Finish();
   };
   // Items read before a damaged part are still journaled; the error is reported after them.

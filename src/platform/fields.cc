@@ -7,6 +7,8 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "push/params.h"
+
 namespace sluice::platform {
 namespace {
 
@@ -102,19 +104,6 @@ base::Status ReadBool(const json::object& obj, std::string_view key, bool& out) 
 
 }  // namespace
 
-base::Result<uint32_t> ParseCountParameter(std::string_view name, std::string_view raw,
-                                           uint32_t min, uint32_t max) {
-  uint32_t value = 0;
-  auto [ptr, ec] = std::from_chars(raw.data(), raw.data() + raw.size(), value);
-  if (raw.empty() || ec != std::errc() || ptr != raw.data() + raw.size() || value < min ||
-      value > max) {
-    return base::InvalidArgument("Parameter " + Quoted(name) + " must be an integer within " +
-                                 std::to_string(min) + ".." + std::to_string(max) + " (got " +
-                                 Quoted(raw) + ").");
-  }
-  return value;
-}
-
 namespace {
 
 base::Result<uint32_t> JsonCount(const json::object& obj, std::string_view name, uint32_t fallback,
@@ -126,7 +115,7 @@ base::Result<uint32_t> JsonCount(const json::object& obj, std::string_view name,
                                  std::to_string(min) + ".." + std::to_string(max) + " (got " +
                                  json::serialize(*v) + ").");
   }
-  return ParseCountParameter(name, json::serialize(*v), min, max);
+  return push::ParseCountParameter(name, json::serialize(*v), min, max);
 }
 
 std::string Upper(std::string_view s) {
@@ -368,13 +357,10 @@ bool IsSystemField(std::string_view name) {
 
 base::Result<FieldListing> ListingFromQuery(const http::Request& request) {
   FieldListing listing;
-  if (auto raw = request.Query("page")) {
-    SLUICE_ASSIGN_OR_RETURN(listing.page, ParseCountParameter("page", *raw, 0, UINT32_MAX));
-  }
-  if (auto raw = request.Query("perPage")) {
-    SLUICE_ASSIGN_OR_RETURN(listing.per_page,
-                            ParseCountParameter("perPage", *raw, 1, kMaxFieldsPerPage));
-  }
+  SLUICE_ASSIGN_OR_RETURN(push::Page page,
+                          push::ParsePage(request, kDefaultFieldsPerPage, kMaxFieldsPerPage));
+  listing.page = page.page;
+  listing.per_page = page.per_page;
   if (auto raw = request.Query("filter")) listing.name_contains = *raw;
   if (auto raw = request.Query("type")) SLUICE_RETURN_IF_ERROR(SetType(*raw, listing));
   if (auto raw = request.Query("origin")) SLUICE_RETURN_IF_ERROR(SetOrigin(*raw, listing));

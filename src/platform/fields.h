@@ -18,10 +18,6 @@ namespace sluice::platform {
 inline constexpr uint32_t kMaxFieldsPerPage = 1000;
 inline constexpr uint32_t kDefaultFieldsPerPage = 100;
 
-// A whole decimal number within min..max; the message names the parameter and the value.
-base::Result<uint32_t> ParseCountParameter(std::string_view name, std::string_view raw,
-                                           uint32_t min, uint32_t max);
-
 // ^[a-z][a-z0-9_]{0,254}$
 base::Status ValidateFieldName(std::string_view name);
 bool IsFieldType(std::string_view type);  // STRING, LONG, LONG_64, DOUBLE, DATE, VECTOR

@@ -10,6 +10,7 @@
 #include "auth/api_key.h"
 #include "base/random.h"
 #include "push/errors.h"
+#include "push/params.h"
 
 namespace sluice::platform {
 namespace {
@@ -304,18 +305,9 @@ http::Response PlatformApi::ListSources(http::Request& request) {
 http::Response PlatformApi::ListSourcePages(http::Request& request) {
   auto key = Authorize(request, {"PLATFORM", "SOURCE", "VIEW"});
   if (auto* error = std::get_if<http::Response>(&key)) return *error;
-  uint32_t page = 0;
-  uint32_t per_page = 100;
-  if (auto raw = request.Query("page")) {
-    auto parsed = ParseCountParameter("page", *raw, 0, UINT32_MAX);
-    if (!parsed.ok()) return InvalidParameter(parsed.status().message());
-    page = *parsed;
-  }
-  if (auto raw = request.Query("perPage")) {
-    auto parsed = ParseCountParameter("perPage", *raw, 1, kMaxSourcesPerPage);
-    if (!parsed.ok()) return InvalidParameter(parsed.status().message());
-    per_page = *parsed;
-  }
+  auto paging = push::ParsePage(request, 100, kMaxSourcesPerPage);
+  if (!paging.ok()) return InvalidParameter(paging.status().message());
+  const auto [page, per_page] = *paging;
   auto sources = store_.ListSources(request.path_params.at("org"));
   if (!sources.ok()) return push::FromStatus(sources.status());
   const uint64_t total = sources->size();
@@ -431,8 +423,8 @@ http::Response PlatformApi::SearchFields(http::Request& request) {
   return FieldPage(request.path_params.at("org"), ListingFromJson(std::get<json::value>(body)));
 }
 
-http::Response PlatformApi::WriteFields(const std::string& org, std::vector<store::Field> fields,
-                                        bool create) {
+http::Response PlatformApi::WriteFields(const std::string& org,
+                                        const std::vector<store::Field>& fields, bool create) {
   for (const store::Field& f : fields) {
     if (!IsSystemField(f.name)) continue;
     if (create) {
@@ -480,7 +472,7 @@ http::Response PlatformApi::WriteFieldArray(http::Request& request,
   const std::string& org = request.path_params.at("org");
   auto fields = FieldsFromArray(std::get<json::value>(body), org, clock_.NowMs());
   if (auto* error = std::get_if<http::Response>(&fields)) return *error;
-  return WriteFields(org, std::move(std::get<std::vector<store::Field>>(fields)), create);
+  return WriteFields(org, std::get<std::vector<store::Field>>(fields), create);
 }
 
 http::Response PlatformApi::GetField(http::Request& request) {
@@ -609,9 +601,10 @@ std::variant<std::vector<std::string>, http::Response> PlatformApi::KeyScope(
     auto source = store_.GetSource(org, source_id);
     if (!source.ok()) return push::FromStatus(source.status());
     if (!*source) {
-      return CoveoError(412, "SOURCE_DOES_NOT_EXIST",
-                        "Source '" + source_id + "' does not exist in organization '" + org +
-                            "'; a key can only be limited to existing sources.");
+      std::string message = "Source '" + source_id + "' does not exist in organization '";
+      message += org;
+      message += "'; a key can only be limited to existing sources.";
+      return CoveoError(412, "SOURCE_DOES_NOT_EXIST", message);
     }
     source_ids.push_back(std::move(source_id));
   }

@@ -62,7 +62,8 @@ class PlatformApi {
   std::variant<std::vector<std::string>, http::Response> KeyScope(const boost::json::object& model,
                                                                   const std::string& org);
   // Stores new (create) or changed fields; the Coveo error when one is refused.
-  http::Response WriteFields(const std::string& org, std::vector<store::Field> fields, bool create);
+  http::Response WriteFields(const std::string& org, const std::vector<store::Field>& fields,
+                             bool create);
 
   store::StateStore& store_;
   const base::Clock& clock_;

@@ -35,19 +35,20 @@ base::Result<json::object> Containers::Issue(const std::string& organization_id)
   presign.method = "PUT";
   presign.host = UrlHost(options_.public_url);
   presign.path = "/blobstore/" + organization_id + "/" + container.file_id;
-  presign.headers = {{"x-amz-server-side-encryption", "AES256"},
-                     {"content-type", "application/octet-stream"}};
+  json::object required_headers;
+  for (auto [name, value] : kRequiredUploadHeaders) {
+    presign.headers.emplace_back(name, value);  // PresignTarget lower-cases the names it signs
+    required_headers[name] = value;
+  }
   presign.expires_seconds = options_.ttl_seconds;
   presign.now_epoch_seconds = container.created_ms / 1000;
   auto target = auth::PresignTarget(options_.upload_credentials, presign);
   if (!target.ok()) return target.status().WithContext("sign the upload URI");
   SLUICE_RETURN_IF_ERROR(store_.CreateFileContainer(container));
 
-  return json::object{
-      {"uploadUri", UrlOrigin(options_.public_url) + *target},
-      {"fileId", container.file_id},
-      {"requiredHeaders",
-       {{"x-amz-server-side-encryption", "AES256"}, {"Content-Type", "application/octet-stream"}}}};
+  return json::object{{"uploadUri", UrlOrigin(options_.public_url) + *target},
+                      {"fileId", container.file_id},
+                      {"requiredHeaders", std::move(required_headers)}};
 }
 
 std::optional<http::Response> Containers::CheckUsable(const std::string& id,

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include <boost/json/object.hpp>
 
@@ -16,6 +18,13 @@
 #include "store/state_store.h"
 
 namespace sluice::push {
+
+// The two headers an upload to a container's uploadUri must carry, with exactly these
+// values; they are signed into the URI, so S3 (and Sluice) answer anything else with 403.
+inline constexpr std::string_view kEncryptionHeader = "x-amz-server-side-encryption";
+inline constexpr std::string_view kEncryptionAlgorithm = "AES256";
+inline constexpr std::pair<std::string_view, std::string_view> kRequiredUploadHeaders[] = {
+    {kEncryptionHeader, kEncryptionAlgorithm}, {"Content-Type", "application/octet-stream"}};
 
 struct ContainerOptions {
   std::string public_url = "http://127.0.0.1:8080";  // scheme://host[:port] signed into uploadUris

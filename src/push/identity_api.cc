@@ -3,7 +3,6 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
-#include "codec/compression.h"
 #include "codec/decompressor.h"
 #include "document/json_body.h"
 #include "push/errors.h"
@@ -16,19 +15,7 @@ namespace {
 namespace json = boost::json;
 
 constexpr std::string_view kPushPrefixes[] = {"/push/v1", "/v1"};
-constexpr size_t kReadChunkBytes = size_t{256} * 1024;
 constexpr uint32_t kMaxPerPage = 1000;
-
-uint32_t PageParam(const http::Request& request, std::string_view name, uint32_t fallback,
-                   uint32_t max) {
-  auto raw = request.Query(name);
-  if (!raw) return fallback;
-  try {
-    return static_cast<uint32_t>(std::min<unsigned long>(std::stoul(*raw), max));
-  } catch (const std::exception&) {
-    return fallback;
-  }
-}
 
 json::object IdentityJson(const store::SecurityIdentity& id) {
   json::error_code ec;
@@ -129,23 +116,12 @@ http::Response IdentityApi::DeleteIdentity(http::Request& request) {
 base::Result<std::string> IdentityApi::ReadContainer(const std::string& file_id) {
   SLUICE_ASSIGN_OR_RETURN(auto reader, blobs_.Open(store::ContainerBlobKey(file_id)));
   std::string out;
-  auto sink = [&](std::string_view chunk) {
+  auto read = [&](char* buffer, size_t size) { return reader->Read(buffer, size); };
+  auto collect = [&](std::string_view chunk) {
     out.append(chunk);
     return base::Status::Ok();
   };
-  std::unique_ptr<codec::Decompressor> decompressor;
-  std::string buf(kReadChunkBytes, '\0');
-  for (;;) {
-    SLUICE_ASSIGN_OR_RETURN(size_t n, reader->Read(buf.data(), buf.size()));
-    if (n == 0) break;
-    std::string_view chunk(buf.data(), n);
-    if (!decompressor) {
-      decompressor =
-          codec::MakeDecompressor(codec::SniffCompression(chunk), max_batch_bytes_, sink);
-    }
-    SLUICE_RETURN_IF_ERROR(decompressor->Write(chunk));
-  }
-  if (decompressor) SLUICE_RETURN_IF_ERROR(decompressor->Finish());
+  SLUICE_RETURN_IF_ERROR(codec::DecompressSniffed(read, max_batch_bytes_, collect).status());
   return out;
 }
 
@@ -191,19 +167,14 @@ http::Response IdentityApi::PutBatch(http::Request& request) {
 http::Response IdentityApi::DeleteOlderThan(http::Request& request) {
   auto access = access_.Check(request, request.path_params.at("org"), kPrivilegePush);
   if (!access.key) return access.error;
-  auto ordering_id = ParseOrderingId(request);
-  if (!ordering_id.ok()) {
-    return CoveoError(412, "INVALID_PARAMETER", ordering_id.status().message());
-  }
-  if (!*ordering_id) {
-    return CoveoError(412, "MISSING_PARAMETER", "Parameter 'orderingId' is missing.");
-  }
+  auto ordering_id = RequiredOrderingId(request);
+  if (auto* error = std::get_if<http::Response>(&ordering_id)) return *error;
   auto queue_delay = ParseQueueDelayMinutes(request);
   if (!queue_delay.ok())
     return CoveoError(412, "INVALID_PARAMETER", queue_delay.status().message());
-  auto disabled = store_.DisableSecurityIdentitiesOlderThan(request.path_params.at("org"),
-                                                            request.path_params.at("provider"),
-                                                            **ordering_id, clock_.NowMs());
+  auto disabled = store_.DisableSecurityIdentitiesOlderThan(
+      request.path_params.at("org"), request.path_params.at("provider"),
+      std::get<uint64_t>(ordering_id), clock_.NowMs());
   if (!disabled.ok()) return FromStatus(disabled.status());
   return http::Response::Json(202, "{}");
 }
@@ -226,9 +197,14 @@ http::Response IdentityApi::List(http::Request& request) {
       return CoveoError(412, "INVALID_PARAMETER", "'providerIds' must list one provider at most.");
     }
   }
-  uint32_t page = PageParam(request, "page", 0, UINT32_MAX / kMaxPerPage);
-  uint32_t per_page = std::max<uint32_t>(1, PageParam(request, "perPage", 100, kMaxPerPage));
-  auto found = store_.ListSecurityIdentities(org, provider, page * per_page, per_page + 1);
+  auto paging = ParsePage(request, 100, kMaxPerPage);
+  if (!paging.ok()) return CoveoError(412, "INVALID_PARAMETER", paging.status().message());
+  const auto [page, per_page] = *paging;
+  const uint64_t offset = uint64_t{page} * per_page;
+  if (offset > UINT32_MAX)
+    return CoveoError(412, "INVALID_PARAMETER", "Parameter 'page' is too large.");
+  auto found =
+      store_.ListSecurityIdentities(org, provider, static_cast<uint32_t>(offset), per_page + 1);
   if (!found.ok()) return FromStatus(found.status());
   json::array items;
   for (size_t i = 0; i < found->size() && i < per_page; ++i)

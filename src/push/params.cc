@@ -5,6 +5,8 @@
 #include <charconv>
 #include <string>
 
+#include "push/errors.h"
+
 namespace sluice::push {
 
 base::Result<std::optional<uint64_t>> ParseOrderingId(const http::Request& request) {
@@ -19,6 +21,17 @@ base::Result<std::optional<uint64_t>> ParseOrderingId(const http::Request& reque
   return std::optional<uint64_t>(value);
 }
 
+std::variant<uint64_t, http::Response> RequiredOrderingId(const http::Request& request) {
+  auto ordering_id = ParseOrderingId(request);
+  if (!ordering_id.ok()) {
+    return CoveoError(412, "INVALID_PARAMETER", ordering_id.status().message());
+  }
+  if (!*ordering_id) {
+    return CoveoError(412, "MISSING_PARAMETER", "Parameter 'orderingId' is missing.");
+  }
+  return **ordering_id;
+}
+
 base::Result<int64_t> ParseQueueDelayMinutes(const http::Request& request) {
   int64_t minutes = 15;  // Coveo's default grace period
   auto raw = request.Query("queueDelay");
@@ -30,6 +43,31 @@ base::Result<int64_t> ParseQueueDelayMinutes(const http::Request& request) {
         "Parameter 'queueDelay' must be a number of minutes within 0..10080 (got '" + *raw + "').");
   }
   return minutes;
+}
+
+base::Result<uint32_t> ParseCountParameter(std::string_view name, std::string_view raw,
+                                           uint32_t min, uint32_t max) {
+  uint32_t value = 0;
+  auto [ptr, ec] = std::from_chars(raw.data(), raw.data() + raw.size(), value);
+  if (raw.empty() || ec != std::errc() || ptr != raw.data() + raw.size() || value < min ||
+      value > max) {
+    return base::InvalidArgument("Parameter '" + std::string(name) +
+                                 "' must be an integer within " + std::to_string(min) + ".." +
+                                 std::to_string(max) + " (got '" + std::string(raw) + "').");
+  }
+  return value;
+}
+
+base::Result<Page> ParsePage(const http::Request& request, uint32_t default_per_page,
+                             uint32_t max_per_page) {
+  Page out{0, default_per_page};
+  if (auto raw = request.Query("page")) {
+    SLUICE_ASSIGN_OR_RETURN(out.page, ParseCountParameter("page", *raw, 0, UINT32_MAX));
+  }
+  if (auto raw = request.Query("perPage")) {
+    SLUICE_ASSIGN_OR_RETURN(out.per_page, ParseCountParameter("perPage", *raw, 1, max_per_page));
+  }
+  return out;
 }
 
 bool IsJsonContentType(std::optional<std::string_view> content_type) {

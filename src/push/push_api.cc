@@ -17,15 +17,12 @@ namespace {
 namespace json = boost::json;
 
 constexpr std::string_view kPushPrefixes[] = {"/push/v1", "/v1"};
-constexpr std::string_view kEncryptionHeader = "x-amz-server-side-encryption";
 
 // S3 answers a header mismatch with a bare signature error; naming the header
 // that differs saves the user a long hunt. The code stays AccessDenied.
 std::string RequiredHeaderHint(const http::Request& request) {
-  constexpr std::pair<std::string_view, std::string_view> kRequired[] = {
-      {kEncryptionHeader, "AES256"}, {"Content-Type", "application/octet-stream"}};
   std::string hint;
-  for (auto [name, value] : kRequired) {
+  for (auto [name, value] : kRequiredUploadHeaders) {
     auto sent = request.Header(name);
     if (!sent) {
       hint += " Missing required header '" + std::string(name) + ": " + std::string(value) + "'.";
@@ -67,7 +64,7 @@ class UploadSink final : public http::BodySink {
     if (!s.ok()) return Fail(s);
     http::Response r;
     r.content_type = "application/xml";
-    r.headers.emplace_back(std::string(kEncryptionHeader), "AES256");
+    r.headers.emplace_back(std::string(kEncryptionHeader), std::string(kEncryptionAlgorithm));
     r.headers.emplace_back("ETag", "\"" + info->sha256_hex.substr(0, 32) + "\"");
     return r;
   }
@@ -250,13 +247,8 @@ http::Response PushApi::DeleteDocument(http::Request& request) {
 
 http::Response PushApi::DeleteOlderThan(http::Request& request) {
   if (auto error = CheckSource(request)) return *error;
-  auto ordering_id = ParseOrderingId(request);
-  if (!ordering_id.ok()) {
-    return CoveoError(412, "INVALID_PARAMETER", ordering_id.status().message());
-  }
-  if (!*ordering_id) {
-    return CoveoError(412, "MISSING_PARAMETER", "Parameter 'orderingId' is missing.");
-  }
+  auto ordering_id = RequiredOrderingId(request);
+  if (auto* error = std::get_if<http::Response>(&ordering_id)) return *error;
   auto queue_delay_minutes = ParseQueueDelayMinutes(request);
   if (!queue_delay_minutes.ok()) {
     return CoveoError(412, "INVALID_PARAMETER", queue_delay_minutes.status().message());
@@ -264,7 +256,7 @@ http::Response PushApi::DeleteOlderThan(http::Request& request) {
   store::Operation op;
   op.kind = store::OperationKind::kDeleteOlderThan;
   op.document_id = "";
-  op.ordering_id = **ordering_id;
+  op.ordering_id = std::get<uint64_t>(ordering_id);
   op.payload = json::serialize(json::object{{"queuedelayms", *queue_delay_minutes * 60000}});
   return Journal(std::move(op), request);
 }

@@ -22,15 +22,12 @@ std::string Caller(const http::Request& request) {
 
 std::optional<http::Response> Throttle::Admit(const http::Request& request) {
   int64_t now = clock_.NowMs();
-  int64_t wait = 0;
   std::string why;
-  if (options_.requests_per_second > 0) {
-    wait = TakeToken(Caller(request), now);
+  int64_t wait = options_.requests_per_second > 0 ? TakeToken(Caller(request), now) : 0;
+  if (wait > 0) {
     why = "More than " + std::to_string(options_.requests_per_second).substr(0, 8) +
           " requests per second with this API key.";
-  }
-  if (wait == 0 && options_.max_pending_operations > 0) {
-    wait = BacklogWait(now);
+  } else if (options_.max_pending_operations > 0 && (wait = BacklogWait(now)) > 0) {
     why = "Sluice has more than " + std::to_string(options_.max_pending_operations) +
           " operations waiting to be indexed.";
   }
