@@ -183,7 +183,10 @@ bool ShouldStem(std::string_view word) {
 
 }  // namespace
 
-bool TermCollector::MatchesTermGenerator() { return std::getenv("XAPIAN_CJK_NGRAM") == nullptr; }
+bool TermCollector::MatchesTermGenerator() {
+  // Sluice never calls setenv, so reading the variable Xapian itself reads cannot race.
+  return std::getenv("XAPIAN_CJK_NGRAM") == nullptr;  // NOLINT(concurrency-mt-unsafe)
+}
 
 void TermCollector::IndexText(std::string_view text, Xapian::termcount wdf_inc,
                               std::string_view prefix) {

@@ -39,9 +39,13 @@ std::optional<BadRequest> CheckValues(std::string_view name, const std::vector<s
   for (const auto& v : values) {
     if (std::find(std::begin(allowed), std::end(allowed), v) != std::end(allowed)) continue;
     std::string list;
-    for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-    return BadRequest{"'" + v + "' is not a valid value of '" + std::string(name) +
-                      "'; use one of " + list + "."};
+    for (auto a : allowed) {
+      if (!list.empty()) list += ", ";
+      list += a;
+    }
+    std::string message = "'" + v + "' is not a valid value of '";
+    message.append(name).append("'; use one of ").append(list).append(".");
+    return BadRequest{std::move(message)};
   }
   return std::nullopt;
 }
