@@ -9,6 +9,7 @@
 #include <xapian.h>
 
 #include "index/field_value.h"
+#include "index/xapian_schema.h"
 
 namespace sluice::index {
 namespace {
@@ -176,7 +177,7 @@ Xapian::Query Compare(FieldOperator op, uint32_t slot, double number) {
     case FieldOperator::kLessOrEqual:
       return Xapian::Query(Xapian::Query::OP_VALUE_LE, slot, Xapian::sortable_serialise(number));
     default:
-      return Xapian::Query::MatchNothing;
+      return MatchNothingQuery();
   }
 }
 
@@ -187,30 +188,29 @@ Xapian::Query MatchingQuery(const FieldExpression& expression, const FieldSlots&
   switch (expression.op) {
     case FieldOperator::kPresent:
       // Every item has a date, a size and an indexed date.
-      return BuiltinFieldSlot(name) ? Xapian::Query::MatchAll
-                                    : Xapian::Query(FieldPresenceTerm(name));
+      return BuiltinFieldSlot(name) ? MatchAllQuery() : Xapian::Query(FieldPresenceTerm(name));
     case FieldOperator::kEqual:
       return EqualsAny(name, values, slot);
     case FieldOperator::kNotEqual:
-      return Xapian::Query(Xapian::Query::OP_AND_NOT, Xapian::Query::MatchAll,
+      return Xapian::Query(Xapian::Query::OP_AND_NOT, MatchAllQuery(),
                            EqualsAny(name, values, slot));
     case FieldOperator::kGreater:
     case FieldOperator::kGreaterOrEqual:
     case FieldOperator::kLess:
     case FieldOperator::kLessOrEqual: {
       std::optional<double> number = ParseQueryNumber(values.at(0));
-      if (!slot || !number) return Xapian::Query::MatchNothing;
+      if (!slot || !number) return MatchNothingQuery();
       return Compare(expression.op, *slot, *number);
     }
     case FieldOperator::kRange: {
       std::optional<double> low = ParseQueryNumber(values.at(0));
       std::optional<double> high = ParseQueryNumber(values.at(1));
-      if (!slot || !low || !high) return Xapian::Query::MatchNothing;
+      if (!slot || !low || !high) return MatchNothingQuery();
       return Xapian::Query(Xapian::Query::OP_VALUE_RANGE, *slot, Xapian::sortable_serialise(*low),
                            Xapian::sortable_serialise(*high));
     }
   }
-  return Xapian::Query::MatchNothing;
+  return MatchNothingQuery();
 }
 
 }  // namespace

@@ -103,6 +103,10 @@ base::Status ReadSources(const std::vector<std::filesystem::path>& dirs, Read&& 
       return read(sources.db, sources.slots);
     } catch (const Xapian::DatabaseModifiedError&) {
       if (attempt == kReadAttempts) throw;
+    } catch (const Xapian::DocNotFoundError&) {
+      // A document the match has just found cannot be gone unless the writer's commits
+      // overtook this reader; glass sometimes reports that as a missing document.
+      if (attempt == kReadAttempts) throw;
     }
   }
 }
@@ -152,7 +156,7 @@ class FieldExpressionProcessor : public Xapian::FieldProcessor {
     const auto [end, ec] = std::from_chars(index.data(), index.data() + index.size(), i);
     // Only a user who types the placeholder prefix can make this miss.
     if (ec != std::errc() || end != index.data() + index.size() || i >= queries_.size()) {
-      return Xapian::Query::MatchNothing;
+      return MatchNothingQuery();
     }
     return queries_[i];
   }
@@ -179,8 +183,7 @@ Xapian::Query ParseUserQuery(const FieldQueryText& text, const FieldSlots& slots
   parser.set_max_expansion(kMaxWildcardExpansion, Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT);
   if (std::optional<std::string> excluded = ExcludedWordsOnly(q)) {
     parser.set_default_op(Xapian::Query::OP_OR);  // -a -b excludes items with a or b
-    return Xapian::Query(Xapian::Query::OP_AND_NOT, Xapian::Query::MatchAll,
-                         ParseWords(parser, *excluded));
+    return Xapian::Query(Xapian::Query::OP_AND_NOT, MatchAllQuery(), ParseWords(parser, *excluded));
   }
   return ParseWords(parser, q);
 }
@@ -275,7 +278,7 @@ std::string MakeExcerpt(const Xapian::MSet& mset, const std::string& text, bool 
 
 // q, aq and cq parsed and ANDed, and the words they hold besides field expressions.
 struct ParsedRequest {
-  Xapian::Query query = Xapian::Query::MatchAll;
+  Xapian::Query query = MatchAllQuery();
   std::string words;       // for highlighting
   bool has_words = false;  // false: nothing to rank by relevance
 };

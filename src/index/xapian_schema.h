@@ -41,6 +41,12 @@ std::string ChildOfTerm(std::string_view path);
 // a scan of every item's uri.
 std::vector<std::string> ChildOfTerms(std::string_view uri);
 
+// Queries that match every item and none. Use these, never Xapian::Query::MatchAll or
+// MatchNothing: those are shared static objects whose reference counts are not atomic, so
+// copying them on concurrent searches corrupts the count and crashes a search thread.
+inline Xapian::Query MatchAllQuery() { return Xapian::Query(std::string()); }
+inline Xapian::Query MatchNothingQuery() { return Xapian::Query(); }
+
 // The stemmer used both for indexing and for parsing queries; they must agree.
 Xapian::Stem EnglishStemmer();
 
