@@ -15,6 +15,7 @@
 #include "platform/platform_api.h"
 #include "push/errors.h"
 #include "push/push_api.h"
+#include "search/browser_api.h"
 #include "search/logs_api.h"
 #include "search/search_api.h"
 #include "store/journal.h"
@@ -66,6 +67,7 @@ struct Server::Parts {
   std::unique_ptr<push::PushApi> push_api;
   std::unique_ptr<platform::PlatformApi> platform_api;
   std::unique_ptr<search::SearchApi> search_api;
+  std::unique_ptr<search::BrowserApi> browser_api;
   std::unique_ptr<search::LogsApi> logs_api;
   http::Router router;
   std::unique_ptr<http::Server> http;
@@ -175,6 +177,8 @@ base::Result<std::unique_ptr<Server>> Server::Open(const ServeConfig& config) {
   p.platform_api = std::make_unique<platform::PlatformApi>(*p.store, p.clock);
   p.platform_api->Register(p.router);
   p.search_api->Register(p.router);
+  p.browser_api = std::make_unique<search::BrowserApi>(*p.store, dir / "index");
+  p.browser_api->Register(p.router);
   p.logs_api = std::make_unique<search::LogsApi>(*p.store);
   p.logs_api->Register(p.router);
   p.AddOperatorRoutes();

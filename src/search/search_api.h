@@ -1,5 +1,4 @@
-// Read-side APIs: the Coveo Search API v2 subset (POST/GET /rest/search/v2)
-// and the JSON the Content Browser renders (/api/v1/...).
+// The Coveo Search API v2 subset (POST/GET /rest/search/v2).
 #pragma once
 
 #include <filesystem>
@@ -17,12 +16,6 @@ class SearchApi {
 
  private:
   http::Response Search(http::Request& request);
-  http::Response ListSources(http::Request& request);
-  http::Response ListItems(http::Request& request);
-  http::Response ItemDetail(http::Request& request);
-  http::Response Logs(http::Request& request);
-  // Checks the key and that the request's {source} exists; the error to send otherwise.
-  std::optional<http::Response> CheckSource(const http::Request& request);
 
   store::StateStore& store_;
   std::filesystem::path index_root_;

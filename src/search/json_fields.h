@@ -1,0 +1,20 @@
+// Small pieces shared by the search module's handlers.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <boost/json/object.hpp>
+
+#include "index/document.h"
+
+namespace sluice::search {
+
+// A count parameter: `fallback` when absent or not a number, at most `max`.
+uint32_t ParseCount(const std::optional<std::string>& raw, uint32_t fallback, uint32_t max);
+
+// Metadata as JSON: one value as itself, several as an array.
+boost::json::object MetadataObject(const index::Metadata& metadata);
+
+}  // namespace sluice::search
