@@ -19,6 +19,23 @@ struct SortKey {
   bool ascending = false;
 };
 
+// A security identity as an item's permissions or a search token names it.
+struct IdentityRef {
+  std::string name;
+  std::string type;      // User, Group, VirtualGroup or Unknown, in any case or spelling
+  std::string provider;  // empty: the identity of that name and type in any provider
+};
+
+// Whom a search is for. Items without permissions are visible to everyone; an item with
+// permissions is returned when its permission model (document/permissions.h) lets one of
+// `identities` see it, or when it allows anonymous access.
+struct Viewer {
+  bool sees_everything = false;  // an API key that may view all content
+  // The user and every identity it expands to (its groups, virtual groups, aliases, well-knowns).
+  // Empty: an anonymous viewer.
+  std::vector<IdentityRef> identities;
+};
+
 struct SearchRequest {
   // End-user query: words (all required), "quoted phrases", -excluded, a OR b, NOT a, (a OR b),
   // prefix*, title:word, and Coveo field expressions (see field_query.h): @f==v, @f=v, @f<>v,
@@ -36,6 +53,7 @@ struct SearchRequest {
   // or nothing). Keys on fields without a sortable value are ignored; items without a value
   // for a key come after those with one.
   std::vector<SortKey> sort;
+  Viewer viewer;  // default: anonymous
 };
 
 // Coveo's sortCriteria: "relevancy" (also "qre", "nosort": relevance), "date ascending",
