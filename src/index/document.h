@@ -19,6 +19,35 @@ enum class FieldKind { kString, kLong, kLong64, kDouble, kDate };
 // The declared kinds of metadata names; a name that is absent is a kString field.
 using FieldKinds = std::vector<std::pair<std::string, FieldKind>>;
 
+// A security identity as an item's permissions or a search token names it.
+struct IdentityRef {
+  std::string name;
+  std::string type;      // User, Group, VirtualGroup or Unknown, in any case or spelling
+  std::string provider;  // empty: the identity of that name and type in any provider
+};
+
+// One permission set of an item (Push API §2.5): who it allows and denies.
+struct PermissionSet {
+  bool allow_anonymous = false;
+  std::vector<IdentityRef> allowed;
+  std::vector<IdentityRef> denied;
+};
+
+// One permission level: its sets, examined in the order the item gave its levels.
+struct PermissionLevel {
+  std::vector<PermissionSet> sets;
+};
+
+// Whom a search is for. Items without permissions are visible to everyone; an item with
+// permissions is returned when its permission model (document/permissions.h) lets one of
+// `identities` see it, or when it allows anonymous access.
+struct Viewer {
+  bool sees_everything = false;  // an API key that may view all content
+  // The user and every identity it expands to (its groups, virtual groups, aliases, well-knowns).
+  // Empty: an anonymous viewer.
+  std::vector<IdentityRef> identities;
+};
+
 // One item as the pipeline hands it to IndexWriter::Put.
 struct IndexDocument {
   std::string uri;           // unique within its source (Coveo documentId)
@@ -35,6 +64,8 @@ struct IndexDocument {
   uint64_t ordering_id = 0;
   Metadata metadata;
   FieldKinds field_kinds;  // from the catalog, for (at least) the names in `metadata`
+  // The item's permission model; empty: everyone may see the item.
+  std::vector<PermissionLevel> permissions;
 };
 
 // One item as a search result shows it.
@@ -57,8 +88,9 @@ struct SearchHit {
   // The metadata of numeric and date fields whose every value reads as a number of the field's
   // kind (dates in epoch ms), in the order of `metadata`: results show these as numbers.
   std::vector<std::pair<std::string, std::vector<double>>> numeric_metadata;
-  // Byte offset and length of each query word found in `title`.
+  // Offset and length, in UTF-16 code units, of each query word found in `title` / `excerpt`.
   std::vector<std::pair<uint32_t, uint32_t>> title_highlights;
+  std::vector<std::pair<uint32_t, uint32_t>> excerpt_highlights;
 };
 
 // What the Content Browser shows for one item: its fields and the stored start of its text.

@@ -35,7 +35,8 @@ class ExpressionReader {
  public:
   ExpressionReader(std::string_view query, size_t pos) : query_(query), pos_(pos) {}
 
-  // The expression starting at the "@" at pos, or nullopt when the text there is not one.
+  // The expression starting at the "@" at pos, or nullopt when the text there is not one;
+  // failure() then says why when the text began like an expression (a field and an operator).
   std::optional<FieldExpression> Read() {
     FieldExpression expression;
     ++pos_;  // "@"
@@ -52,21 +53,28 @@ class ExpressionReader {
     expression.op = *op;
     const bool any_of = *op == FieldOperator::kEqual || *op == FieldOperator::kNotEqual;
     if (any_of && Take("(")) {
-      if (!TakeList(&expression.values)) return std::nullopt;
+      if (!TakeList(&expression.values)) return Fail("the list of values is not closed by \")\"");
     } else {
       std::optional<std::string> value = TakeValue(/*in_list=*/false);
-      if (!value) return std::nullopt;
+      if (!value) return Fail("a value must follow the operator");
       expression.values.push_back(std::move(*value));
       if (*op == FieldOperator::kEqual && Take("..")) {
         std::optional<std::string> high = TakeValue(/*in_list=*/false);
-        if (!high) return std::nullopt;
+        if (!high) return Fail("a range needs a value after \"..\"");
         expression.values.push_back(std::move(*high));
         expression.op = FieldOperator::kRange;
       }
     }
-    if (!AtBoundary(query_, pos_)) return std::nullopt;
+    if (!AtBoundary(query_, pos_)) return Fail("unexpected text after the value");
+    if (expression.op != FieldOperator::kEqual && expression.op != FieldOperator::kNotEqual) {
+      for (const std::string& value : expression.values) {
+        if (!ParseQueryNumber(value)) return Fail("\"" + value + "\" is not a number or a date");
+      }
+    }
     return expression;
   }
+
+  const std::string& failure() const { return failure_; }
 
   size_t pos() const { return pos_; }
 
@@ -132,8 +140,14 @@ class ExpressionReader {
     }
   }
 
+  std::nullopt_t Fail(std::string reason) {
+    failure_ = std::move(reason);
+    return std::nullopt;
+  }
+
   std::string_view query_;
   size_t pos_;
+  std::string failure_;
 };
 
 Xapian::Query Weightless(const Xapian::Query& query) {
@@ -229,6 +243,11 @@ FieldQueryText ExtractFieldExpressions(std::string_view query, std::string_view 
         out.expressions.push_back(std::move(*expression));
         pos = reader.pos();
         continue;
+      }
+      if (!reader.failure().empty() && out.error.empty()) {
+        const size_t end = std::min(query.find_first_of(" \t\r\n", pos + 1), query.size());
+        out.error = "the field expression at character " + std::to_string(pos + 1) + " (\"" +
+                    std::string(query.substr(pos, end - pos)) + "\"): " + reader.failure();
       }
     }
     out.text += c;

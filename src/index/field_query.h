@@ -40,13 +40,17 @@ struct FieldQueryText {
   // The query with the expressions removed: what remains for highlighting and relevance.
   std::string words;
   std::vector<FieldExpression> expressions;
+  // Empty, or what is wrong with the first text that starts like a field expression (an "@",
+  // a field name and an operator) but is not one, and where it is. Such text stays in `text`.
+  std::string error;
 };
 
 // Cuts the field expressions out of `query`. An "@" starts one where a word could start (at the
 // start, after a blank, "(", "+" or "-") outside double quotes and when a field name follows
 // (letters, digits, "_"; folded to lower case). Values are "quoted" (no escapes) or run to
-// the next blank or ")"; a list is (a, "b c", d). Anything that does not form an expression
-// ("@" alone, "@f==" with no value) stays in the text as typed.
+// the next blank or ")"; a list is (a, "b c", d). Comparisons and ranges need numbers or dates.
+// Anything that does not form an expression ("@" alone, "@f==" with no value) stays in the
+// text as typed, and `error` describes the first of those that has a field and an operator.
 FieldQueryText ExtractFieldExpressions(std::string_view query, std::string_view placeholder);
 
 // True when `words` (FieldQueryText::words) holds something to search for besides the

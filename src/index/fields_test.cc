@@ -183,7 +183,10 @@ TEST_F(IndexFieldsTest, NumericComparisonsUseTheSlotOfDeclaredFields) {
   EXPECT_THAT(Aq("@price<>7"), ElementsAre("cheap", "none", "p10", "p3"));
   // A value that is not a number of the field's kind stays searchable as text.
   EXPECT_THAT(Aq("@price==cheap"), ElementsAre("cheap"));
-  EXPECT_THAT(Aq("@price>cheap"), IsEmpty());
+  // A comparison needs a number or a date: "cheap" is refused, not read as matching nothing.
+  SearchRequest compare_text;
+  compare_text.aq = "@price>cheap";
+  EXPECT_EQ(Search({Dir()}, compare_text).status().code(), base::StatusCode::kInvalidArgument);
   // qty is not declared numeric: it is text only, and comparisons on it match nothing.
   EXPECT_THAT(Aq("@qty==7"), ElementsAre("p7"));
   EXPECT_THAT(Aq("@qty>1"), IsEmpty());

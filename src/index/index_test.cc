@@ -321,14 +321,15 @@ TEST_F(IndexTest, TitleHighlightsMarkQueryWords) {
   request.q = "zebra caf\xC3\xA9";
   SearchResponse response = Find(request);
   ASSERT_EQ(response.hits.size(), 1u);
-  // "Café" (5 bytes), "Zebras" (stemmed match), "zebra" (exact); not "crossings".
+  // "Café" (4 UTF-16 units, 5 bytes), "Zebras" (stemmed match), "zebra" (exact); not
+  // "crossings". Offsets count UTF-16 units, as JavaScript clients index the title.
   EXPECT_THAT(response.hits[0].title_highlights,
-              ElementsAre(std::pair<uint32_t, uint32_t>{0, 5}, std::pair<uint32_t, uint32_t>{14, 6},
-                          std::pair<uint32_t, uint32_t>{25, 5}));
+              ElementsAre(std::pair<uint32_t, uint32_t>{0, 4}, std::pair<uint32_t, uint32_t>{13, 6},
+                          std::pair<uint32_t, uint32_t>{24, 5}));
   request.q = "own*";
   response = Find(request);
   ASSERT_EQ(response.hits.size(), 1u);
-  EXPECT_THAT(response.hits[0].title_highlights, ElementsAre(std::pair<uint32_t, uint32_t>{6, 6}));
+  EXPECT_THAT(response.hits[0].title_highlights, ElementsAre(std::pair<uint32_t, uint32_t>{5, 6}));
 }
 
 TEST_F(IndexTest, GetItemReturnsStoredFieldsAndBody) {

@@ -10,8 +10,10 @@
 
 #include "base/fs.h"
 #include "index/digest.h"
+#include "index/facet_values.h"
 #include "index/field_schema.h"
 #include "index/field_value.h"
+#include "index/permission_model.h"
 #include "index/stored_fields.h"
 #include "index/term_collector.h"
 #include "index/xapian_schema.h"
@@ -108,6 +110,10 @@ Xapian::Document BuildXapianDocument(const IndexDocument& item, const FieldSlots
   document.add_value(kIndexedDateSlot,
                      Xapian::sortable_serialise(static_cast<double>(item.indexed_ms)));
   document.add_value(kUriSlot, item.uri);
+  document.add_value(kFacetSlot, EncodeFacetValues(item));
+  if (!item.permissions.empty()) {
+    document.add_value(kPermissionSlot, EncodePermissions(item.permissions));
+  }
   AddFields(item, slots, document);
 
   AddWords(item, document, term_generator);

@@ -5,14 +5,17 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 #include <vector>
 
 #include <xapian.h>
 
+#include "index/facet_counter.h"
 #include "index/field_query.h"
 #include "index/field_value.h"
+#include "index/permission_model.h"
 #include "index/stored_fields.h"
 #include "index/text.h"
 #include "index/xapian_schema.h"
@@ -136,12 +139,53 @@ std::optional<std::string> ExcludedWordsOnly(std::string_view q) {
   return words;
 }
 
-Xapian::Query ParseWords(Xapian::QueryParser& parser, const std::string& q) {
+// Where a query's quotes or parentheses first go wrong ("(" never closed, a ")" without its
+// "(", a '"' never closed), or "" when they balance.
+std::string BracketProblem(std::string_view text) {
+  std::vector<size_t> open;
+  size_t quote = std::string_view::npos;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '"') {
+      quote = quote == std::string_view::npos ? i : std::string_view::npos;
+    } else if (quote != std::string_view::npos) {
+      continue;
+    } else if (c == '(') {
+      open.push_back(i);
+    } else if (c == ')') {
+      if (open.empty()) return "the \")\" at character " + std::to_string(i + 1) + " has no \"(\"";
+      open.pop_back();
+    }
+  }
+  if (quote != std::string_view::npos) {
+    return "the quote at character " + std::to_string(quote + 1) + " is never closed";
+  }
+  if (!open.empty()) {
+    return "the \"(\" at character " + std::to_string(open.back() + 1) + " is never closed";
+  }
+  return "";
+}
+
+// How ParseUserQuery treats text Xapian's parser rejects.
+enum class Strictness {
+  kLenient,  // read it as plain words, as an end user meant them ("fish AND")
+  kStrict,   // InvalidArgument: aq, cq, lq and dq are written by programs
+};
+
+base::Result<Xapian::Query> ParseWords(Xapian::QueryParser& parser, const std::string& text,
+                                       Strictness strictness) {
+  if (strictness == Strictness::kStrict) {
+    if (std::string problem = BracketProblem(text); !problem.empty()) {
+      return base::InvalidArgument(problem);
+    }
+  }
   try {
-    return parser.parse_query(q, kQueryFlags);
-  } catch (const Xapian::QueryParserError&) {
-    // End users type things like "fish AND"; read such a query as plain words.
-    return parser.parse_query(q, 0);
+    return parser.parse_query(text, kQueryFlags);
+  } catch (const Xapian::QueryParserError& error) {
+    if (strictness == Strictness::kStrict) {
+      return base::InvalidArgument("the query does not parse (" + error.get_msg() + ")");
+    }
+    return parser.parse_query(text, 0);
   }
 }
 
@@ -165,8 +209,10 @@ class FieldExpressionProcessor : public Xapian::FieldProcessor {
   std::vector<Xapian::Query> queries_;
 };
 
-Xapian::Query ParseUserQuery(const FieldQueryText& text, const FieldSlots& slots,
-                             const Xapian::Database& db) {
+base::Result<Xapian::Query> ParseUserQuery(const FieldQueryText& text, const FieldSlots& slots,
+                                           const Xapian::Database& db, Strictness strictness,
+                                           Xapian::Query::op default_op) {
+  if (!text.error.empty()) return base::InvalidArgument(text.error);
   std::vector<Xapian::Query> field_queries;
   for (const FieldExpression& expression : text.expressions) {
     field_queries.push_back(FieldExpressionQuery(expression, slots));
@@ -178,14 +224,25 @@ Xapian::Query ParseUserQuery(const FieldQueryText& text, const FieldSlots& slots
   parser.set_database(db);  // for wildcard expansion
   parser.set_stemmer(EnglishStemmer());
   parser.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
-  parser.set_default_op(Xapian::Query::OP_AND);
+  parser.set_default_op(default_op);
   parser.add_prefix("title", std::string(kTitlePrefix));
   parser.set_max_expansion(kMaxWildcardExpansion, Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT);
   if (std::optional<std::string> excluded = ExcludedWordsOnly(q)) {
     parser.set_default_op(Xapian::Query::OP_OR);  // -a -b excludes items with a or b
-    return Xapian::Query(Xapian::Query::OP_AND_NOT, MatchAllQuery(), ParseWords(parser, *excluded));
+    SLUICE_ASSIGN_OR_RETURN(Xapian::Query words, ParseWords(parser, *excluded, strictness));
+    return Xapian::Query(Xapian::Query::OP_AND_NOT, MatchAllQuery(), words);
   }
-  return ParseWords(parser, q);
+  return ParseWords(parser, q, strictness);
+}
+
+// q read without query syntax: its words, all required; operators and "@" are plain text.
+Xapian::Query ParsePlainWords(const std::string& q, const Xapian::Database& db) {
+  Xapian::QueryParser parser;
+  parser.set_database(db);
+  parser.set_stemmer(EnglishStemmer());
+  parser.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
+  parser.set_default_op(Xapian::Query::OP_AND);
+  return parser.parse_query(q, 0);
 }
 
 // What counts as a query word when highlighting a title.
@@ -232,27 +289,31 @@ bool IsQueryWord(const std::string& word, const HighlightTerms& highlight,
   return false;
 }
 
-// Byte offset and length of every word of the title that the query looks for.
-std::vector<std::pair<uint32_t, uint32_t>> HighlightTitle(const std::string& title,
-                                                          const HighlightTerms& highlight,
-                                                          const Xapian::Stem& stemmer) {
+// Offset and length, in UTF-16 code units as JavaScript clients index strings, of every word of
+// `text` (a title or an excerpt) that the query looks for.
+std::vector<std::pair<uint32_t, uint32_t>> Highlight(const std::string& text,
+                                                     const HighlightTerms& highlight,
+                                                     const Xapian::Stem& stemmer) {
   std::vector<std::pair<uint32_t, uint32_t>> spans;
   if (highlight.terms.empty() && highlight.wildcard_prefixes.empty()) return spans;
-  Xapian::Utf8Iterator it(title), end;
-  auto offset = [&] { return title.size() - it.left(); };
+  uint32_t units = 0;  // UTF-16 code units before `it`
+  auto advance = [&](Xapian::Utf8Iterator& it) {
+    units += *it > 0xffff ? 2 : 1;  // characters beyond the BMP take a surrogate pair
+    ++it;
+  };
+  Xapian::Utf8Iterator it(text), end;
   while (it != end) {
     if (!Xapian::Unicode::is_wordchar(*it)) {
-      ++it;
+      advance(it);
       continue;
     }
-    const size_t start = offset();
+    const uint32_t start = units;
     std::string word;
-    for (; it != end && Xapian::Unicode::is_wordchar(*it); ++it) {
+    while (it != end && Xapian::Unicode::is_wordchar(*it)) {
       Xapian::Unicode::append_utf8(word, Xapian::Unicode::tolower(*it));
+      advance(it);
     }
-    if (IsQueryWord(word, highlight, stemmer)) {
-      spans.emplace_back(static_cast<uint32_t>(start), static_cast<uint32_t>(offset() - start));
-    }
+    if (IsQueryWord(word, highlight, stemmer)) spans.emplace_back(start, units - start);
   }
   return spans;
 }
@@ -276,25 +337,54 @@ std::string MakeExcerpt(const Xapian::MSet& mset, const std::string& text, bool 
   return ShortenAtWord(CollapseWhitespace(UnescapeHtml(snippet)), length + 2 * kOmission.size());
 }
 
-// q, aq and cq parsed and ANDed, and the words they hold besides field expressions.
+// q, aq, cq and lq parsed and ANDed (then ORed with dq), and the words they hold besides
+// field expressions.
 struct ParsedRequest {
   Xapian::Query query = MatchAllQuery();
   std::string words;       // for highlighting
   bool has_words = false;  // false: nothing to rank by relevance
 };
 
-ParsedRequest ParseRequest(const SearchRequest& request, const FieldSlots& slots,
-                           const Xapian::Database& db) {
+base::Result<ParsedRequest> ParseRequest(const SearchRequest& request, const FieldSlots& slots,
+                                         const Xapian::Database& db) {
   ParsedRequest parsed;
   std::vector<Xapian::Query> all;
-  for (const std::string* q : {&request.q, &request.aq, &request.cq}) {
-    if (IsBlank(*q)) continue;
-    const FieldQueryText text = ExtractFieldExpressions(*q, kFieldExpressionPrefix);
-    all.push_back(ParseUserQuery(text, slots, db));
+  struct Part {
+    std::string_view name;
+    const std::string* text;
+    Strictness strictness;
+    Xapian::Query::op default_op;
+  };
+  const Part parts[] = {{"q", &request.q, Strictness::kLenient, Xapian::Query::OP_AND},
+                        {"aq", &request.aq, Strictness::kStrict, Xapian::Query::OP_AND},
+                        {"cq", &request.cq, Strictness::kStrict, Xapian::Query::OP_AND},
+                        // A large query is a passage of text: any of its words may match.
+                        {"lq", &request.lq, Strictness::kStrict, Xapian::Query::OP_OR},
+                        {"dq", &request.dq, Strictness::kStrict, Xapian::Query::OP_AND}};
+  std::optional<Xapian::Query> disjunction;
+  for (const Part& part : parts) {
+    if (IsBlank(*part.text)) continue;
+    if (part.name == "q" && !request.enable_query_syntax) {
+      all.push_back(ParsePlainWords(*part.text, db));
+      parsed.has_words = true;
+      parsed.words += *part.text + " ";
+      continue;
+    }
+    const FieldQueryText text = ExtractFieldExpressions(*part.text, kFieldExpressionPrefix);
+    auto query = ParseUserQuery(text, slots, db, part.strictness, part.default_op);
+    if (!query.ok()) {
+      return base::InvalidArgument(std::string(part.name) + ": " + query.status().message());
+    }
     parsed.has_words |= HasWords(text.words);
     parsed.words += text.words + " ";
+    if (part.name == "dq") {
+      disjunction = std::move(query).value();
+    } else {
+      all.push_back(std::move(query).value());
+    }
   }
   if (!all.empty()) parsed.query = Xapian::Query(Xapian::Query::OP_AND, all.begin(), all.end());
+  if (disjunction) parsed.query = Xapian::Query(Xapian::Query::OP_OR, parsed.query, *disjunction);
   return parsed;
 }
 
@@ -324,12 +414,73 @@ std::vector<std::pair<std::string, std::vector<double>>> NumericMetadata(const M
   return numeric;
 }
 
+// Keeps the items the viewer may see. Items share few distinct permission models, so each
+// model is decided once per search.
+class PermissionDecider : public Xapian::MatchDecider {
+ public:
+  explicit PermissionDecider(const Viewer& viewer) : evaluator_(viewer) {}
+
+  bool operator()(const Xapian::Document& document) const override {
+    const std::string model = document.get_value(kPermissionSlot);
+    if (model.empty()) return true;
+    auto [decision, added] = decisions_.try_emplace(model, false);
+    if (added) decision->second = evaluator_.MaySeeEncoded(model);
+    return decision->second;
+  }
+
+ private:
+  PermissionEvaluator evaluator_;
+  mutable std::unordered_map<std::string, bool> decisions_;
+};
+
+Xapian::Query Filtered(const Xapian::Query& query, const std::vector<Xapian::Query>& filters) {
+  if (filters.empty()) return query;
+  return Xapian::Query(Xapian::Query::OP_FILTER, query,
+                       Xapian::Query(Xapian::Query::OP_AND, filters.begin(), filters.end()));
+}
+
+// Counts each facet over the items that match the query and the selections of the other facets.
+// Facets without a selection all share the one pass over `query_with_selections` (the main
+// search's, when `main_counter` is given it was attached to that); each facet with a selection
+// needs a pass of its own without it.
+void CountSelectedFacets(const Xapian::Database& db, const Xapian::Query& base,
+                         const std::vector<std::optional<Xapian::Query>>& selections,
+                         const SearchRequest& request, const FieldSlots& slots,
+                         const Xapian::MatchDecider* decider, std::vector<FacetResult>* results) {
+  for (size_t f = 0; f < request.facets.size(); ++f) {
+    if (!selections[f]) continue;
+    std::vector<Xapian::Query> others;
+    for (size_t g = 0; g < selections.size(); ++g) {
+      if (g != f && selections[g]) others.push_back(*selections[g]);
+    }
+    FacetCounter counter({&request.facets[f]}, slots);
+    Xapian::Enquire enquire(db);
+    enquire.set_query(Filtered(base, others));
+    enquire.add_matchspy(&counter);
+    enquire.set_weighting_scheme(Xapian::BoolWeight());
+    enquire.get_mset(0, 0, db.get_doccount(), nullptr, decider);
+    (*results)[f] = counter.Result(0);
+  }
+}
+
 base::Status RunSearch(const Xapian::Database& db, const FieldSlots& slots,
                        const SearchRequest& request, SearchResponse* out) {
-  const ParsedRequest parsed = ParseRequest(request, slots, db);
+  SLUICE_ASSIGN_OR_RETURN(const ParsedRequest parsed, ParseRequest(request, slots, db));
   const bool match_all = !parsed.has_words;
   const Xapian::Stem stemmer = EnglishStemmer();
-  const Xapian::Query& query = parsed.query;
+
+  std::vector<std::optional<Xapian::Query>> selections;
+  std::vector<Xapian::Query> selected;
+  std::vector<const FacetRequest*> unselected_facets;
+  for (const FacetRequest& facet : request.facets) {
+    selections.push_back(FacetSelectionQuery(facet, slots));
+    if (selections.back()) {
+      selected.push_back(*selections.back());
+    } else {
+      unselected_facets.push_back(&facet);
+    }
+  }
+  const Xapian::Query query = Filtered(parsed.query, selected);
   Xapian::Enquire enquire(db);
   enquire.set_query(query);
   Xapian::MultiValueKeyMaker sort_keys;  // must outlive get_mset
@@ -345,14 +496,19 @@ base::Status RunSearch(const Xapian::Database& db, const FieldSlots& slots,
   } else if (match_all) {
     enquire.set_sort_by_value_then_relevance(kDateSlot, /*reverse=*/true);  // newest first
   }
-  // Asking Xapian to check every document makes total_count exact rather than estimated. That
-  // costs a full evaluation of the query, which is cheap at the sizes Sluice serves today.
+  std::optional<PermissionDecider> decider;
+  if (!request.viewer.sees_everything) decider.emplace(request.viewer);
+  const Xapian::MatchDecider* decide = decider ? &*decider : nullptr;
+  FacetCounter counter(unselected_facets, slots);
+  if (!unselected_facets.empty()) enquire.add_matchspy(&counter);
+  // Asking Xapian to check every document makes total_count exact rather than estimated, and
+  // lets the facet counter see every match. That costs a full evaluation of the query.
   const Xapian::doccount doc_count = db.get_doccount();
-  const Xapian::MSet mset =
-      enquire.get_mset(request.first_result,
-                       std::min<Xapian::doccount>(request.number_of_results, doc_count), doc_count);
+  const Xapian::MSet mset = enquire.get_mset(
+      request.first_result, std::min<Xapian::doccount>(request.number_of_results, doc_count),
+      doc_count, nullptr, decide);
   const HighlightTerms highlight =
-      match_all ? HighlightTerms{} : CollectHighlightTerms(query, parsed.words);
+      match_all ? HighlightTerms{} : CollectHighlightTerms(parsed.query, parsed.words);
 
   SearchResponse response;
   response.total_count = mset.get_matches_estimated();
@@ -364,9 +520,15 @@ base::Status RunSearch(const Xapian::Database& db, const FieldSlots& slots,
     hit.score = it.get_weight();
     hit.percent_score = mset.convert_to_percent(it);
     hit.excerpt = MakeExcerpt(mset, item->body, match_all, request.excerpt_length, stemmer);
-    hit.title_highlights = HighlightTitle(hit.title, highlight, stemmer);
+    hit.title_highlights = Highlight(hit.title, highlight, stemmer);
+    hit.excerpt_highlights = Highlight(hit.excerpt, highlight, stemmer);
     response.hits.push_back(std::move(hit));
   }
+  response.facets.resize(request.facets.size());
+  for (size_t i = 0, f = 0; f < request.facets.size(); ++f) {
+    if (!selections[f]) response.facets[f] = counter.Result(i++);
+  }
+  CountSelectedFacets(db, parsed.query, selections, request, slots, decide, &response.facets);
   *out = std::move(response);
   return base::Status::Ok();
 }

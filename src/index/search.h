@@ -19,21 +19,43 @@ struct SortKey {
   bool ascending = false;
 };
 
-// A security identity as an item's permissions or a search token names it.
-struct IdentityRef {
-  std::string name;
-  std::string type;      // User, Group, VirtualGroup or Unknown, in any case or spelling
-  std::string provider;  // empty: the identity of that name and type in any provider
+// A facet (Coveo's facets[] and groupBy[]): the values a field takes over the matching items,
+// each with how many items have it, and optionally a selection the items must match.
+struct FacetRequest {
+  enum class Type { kSpecific, kNumericRange, kDateRange };
+  enum class Order { kCount, kAlphaAscending, kAlphaDescending };
+  struct Range {
+    double start = 0;
+    double end = 0;
+    bool end_inclusive = false;
+    bool selected = false;
+  };
+  std::string id;     // echoed in the result; Coveo's facetId
+  std::string field;  // lower case, without "@"
+  Type type = Type::kSpecific;
+  Order order = Order::kCount;
+  uint32_t number_of_values = 8;
+  // kSpecific: values whose items the results are limited to (any of them; case-insensitive).
+  std::vector<std::string> selected;
+  // kSpecific: when not empty, only these values are counted (groupBy's allowedValues).
+  std::vector<std::string> allowed_values;
+  // Range facets: the ranges to count; selected ones also limit the results. Empty: up to
+  // number_of_values equal ranges spanning the values found.
+  std::vector<Range> ranges;
 };
 
-// Whom a search is for. Items without permissions are visible to everyone; an item with
-// permissions is returned when its permission model (document/permissions.h) lets one of
-// `identities` see it, or when it allows anonymous access.
-struct Viewer {
-  bool sees_everything = false;  // an API key that may view all content
-  // The user and every identity it expands to (its groups, virtual groups, aliases, well-knowns).
-  // Empty: an anonymous viewer.
-  std::vector<IdentityRef> identities;
+struct FacetValue {
+  std::string value;          // kSpecific
+  FacetRequest::Range range;  // range facets
+  uint64_t count = 0;
+  bool selected = false;
+};
+
+struct FacetResult {
+  std::string id;
+  std::string field;
+  std::vector<FacetValue> values;
+  bool more_values_available = false;
 };
 
 struct SearchRequest {
@@ -42,10 +64,15 @@ struct SearchRequest {
   // @f==(a,b), @f>n, @f>=n, @f<n, @f<=n, @f==a..b and @f. A query that does not parse is read
   // as plain words.
   std::string q;
+  // false: q is plain words, its operators and field expressions read as text.
+  bool enable_query_syntax = true;
   // Coveo's advanced and constant queries, with the same syntax as q. Items must match every
-  // one of q, aq and cq that is not blank; all blank returns every item.
+  // one of q, aq and cq that is not blank (and lq's words, any of them); all blank returns every
+  // item. Items matching dq are returned as well, whatever the others say.
   std::string aq;
   std::string cq;
+  std::string lq;
+  std::string dq;
   uint32_t first_result = 0;
   uint32_t number_of_results = 10;
   uint32_t excerpt_length = 200;  // bytes
@@ -54,6 +81,9 @@ struct SearchRequest {
   // for a key come after those with one.
   std::vector<SortKey> sort;
   Viewer viewer;  // default: anonymous
+  // Every facet counts the items that match the query and every other facet's selection; its
+  // own selection narrows the results but not its own counts, so a user can select more.
+  std::vector<FacetRequest> facets;
 };
 
 // Coveo's sortCriteria: "relevancy" (also "qre", "nosort": relevance), "date ascending",
@@ -65,9 +95,12 @@ std::vector<SortKey> ParseSortCriteria(std::string_view criteria);
 struct SearchResponse {
   uint64_t total_count = 0;  // all matching items, not just the returned page
   std::vector<SearchHit> hits;
+  std::vector<FacetResult> facets;  // in the order of the request's facets
 };
 
-// Searches the given source indexes together. Opens each read-only for this call; directories
+// Searches the given source indexes together. InvalidArgument, with a message that says where,
+// when aq, cq, lq or dq (or a field expression in q) does not parse; q's other syntax errors
+// read q as plain words, as an end user typed it. Opens each read-only for this call; directories
 // that do not exist (or hold no index yet) are skipped. Thread-safe: any number of threads may
 // search while a writer commits.
 base::Result<SearchResponse> Search(const std::vector<std::filesystem::path>& source_dirs,

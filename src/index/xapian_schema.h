@@ -19,7 +19,9 @@ namespace sluice::index {
 inline constexpr Xapian::valueno kDateSlot = 0;
 inline constexpr Xapian::valueno kSizeSlot = 1;
 inline constexpr Xapian::valueno kIndexedDateSlot = 2;
-inline constexpr Xapian::valueno kUriSlot = 3;  // the uri, byte for byte
+inline constexpr Xapian::valueno kUriSlot = 3;         // the uri, byte for byte
+inline constexpr Xapian::valueno kFacetSlot = 4;       // EncodeFacetValues (facet_values.h)
+inline constexpr Xapian::valueno kPermissionSlot = 5;  // EncodePermissions (permission_model.h)
 
 // Prefix of title terms, so "title:word" searches titles only.
 inline constexpr std::string_view kTitlePrefix = "S";

@@ -1,5 +1,7 @@
 #include "pipeline/item_processor.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 
 #include <boost/json/parse.hpp>
@@ -51,6 +53,63 @@ index::Metadata CollectMetadata(const json::object& o) {
     out.emplace_back(std::string(key), std::move(values));
   }
   return out;
+}
+
+// The value of `key` in `o`, comparing keys case-insensitively (the canonical permission model
+// spells them in camel case, other bodies may fold them).
+const json::value* FindKey(const json::object& o, std::string_view key) {
+  for (const auto& [name, value] : o) {
+    if (name.size() == key.size() &&
+        std::equal(name.begin(), name.end(), key.begin(),
+                   [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
+      return &value;
+    }
+  }
+  return nullptr;
+}
+
+std::string StringOf(const json::object& o, std::string_view key) {
+  const json::value* v = FindKey(o, key);
+  return v != nullptr && v->is_string() ? std::string(v->as_string()) : "";
+}
+
+// The array at `key`, or an empty one.
+json::array ArrayOf(const json::object& o, std::string_view key) {
+  const json::value* v = FindKey(o, key);
+  return v != nullptr && v->is_array() ? v->as_array() : json::array();
+}
+
+std::vector<index::IdentityRef> IdentitiesOf(const json::object& set, std::string_view key) {
+  std::vector<index::IdentityRef> identities;
+  for (const json::value& entry : ArrayOf(set, key)) {
+    if (!entry.is_object()) continue;
+    const json::object& o = entry.as_object();
+    identities.push_back(index::IdentityRef{.name = StringOf(o, "identity"),
+                                            .type = StringOf(o, "identityType"),
+                                            .provider = StringOf(o, "securityProvider")});
+  }
+  return identities;
+}
+
+// The item's permission model, from the canonical levels document::NormalizePermissions made
+// of the pushed body before it was journaled.
+std::vector<index::PermissionLevel> CollectPermissions(const json::object& body) {
+  std::vector<index::PermissionLevel> levels;
+  for (const json::value& level : ArrayOf(body, "permissions")) {
+    if (!level.is_object()) continue;
+    index::PermissionLevel out;
+    for (const json::value& set : ArrayOf(level.as_object(), "permissionSets")) {
+      if (!set.is_object()) continue;
+      const json::object& o = set.as_object();
+      const json::value* anonymous = FindKey(o, "allowAnonymous");
+      out.sets.push_back(index::PermissionSet{
+          .allow_anonymous = anonymous != nullptr && anonymous->is_bool() && anonymous->as_bool(),
+          .allowed = IdentitiesOf(o, "allowedPermissions"),
+          .denied = IdentitiesOf(o, "deniedPermissions")});
+    }
+    levels.push_back(std::move(out));
+  }
+  return levels;
 }
 
 // The kinds of the fields named in `metadata`: all the index needs of the catalog.
@@ -178,6 +237,7 @@ base::Result<ProcessedItem> ProcessAdd(const store::Operation& op, const std::st
   doc.indexed_ms = now_ms;
   doc.ordering_id = op.ordering_id;
   doc.metadata = CollectMetadata(body);
+  doc.permissions = CollectPermissions(body);
   doc.field_kinds = KindsOfMetadata(field_kinds, doc.metadata);
   return out;
 }
