@@ -15,6 +15,8 @@ packages=(
   clang clang-format
   # the conformance suite runs Coveo's Node client
   nodejs
+  # the console's browser test drives Debian's chromium with playwright-core
+  chromium
 )
 
 missing=()

@@ -18,6 +18,8 @@
 #include "search/browser_api.h"
 #include "search/logs_api.h"
 #include "search/search_api.h"
+#include "search/search_token.h"
+#include "search/token_api.h"
 #include "store/journal.h"
 #include "store/state_store.h"
 #include "web/assets.h"
@@ -66,7 +68,9 @@ struct Server::Parts {
   std::unique_ptr<store::Journal> journal;
   std::unique_ptr<push::PushApi> push_api;
   std::unique_ptr<platform::PlatformApi> platform_api;
+  std::unique_ptr<search::SearchTokenSigner> token_signer;  // before its users
   std::unique_ptr<search::SearchApi> search_api;
+  std::unique_ptr<search::TokenApi> token_api;
   std::unique_ptr<search::BrowserApi> browser_api;
   std::unique_ptr<search::LogsApi> logs_api;
   http::Router router;
@@ -151,6 +155,9 @@ base::Result<std::unique_ptr<Server>> Server::Open(const ServeConfig& config) {
   SLUICE_ASSIGN_OR_RETURN(auto master_key, blob::LoadOrCreateKeyFile(dir / "keys" / "blob.key"));
   SLUICE_ASSIGN_OR_RETURN(p.blobs, blob::OpenLocalBlobStore(dir / "blobs", master_key));
   SLUICE_ASSIGN_OR_RETURN(std::string secret, LoadOrCreateSecret(dir / "keys" / "upload.secret"));
+  SLUICE_ASSIGN_OR_RETURN(auto token_signer, search::SearchTokenSigner::LoadOrCreate(
+                                                 dir / "keys" / "search-token.key"));
+  p.token_signer = std::make_unique<search::SearchTokenSigner>(std::move(token_signer));
   SLUICE_RETURN_IF_ERROR(p.Bootstrap());
 
   pipeline::PipelineOptions pipeline_options;
@@ -172,12 +179,14 @@ base::Result<std::unique_ptr<Server>> Server::Open(const ServeConfig& config) {
   push_options.throttle.max_pending_operations = config.max_pending_operations;
   p.push_api =
       std::make_unique<push::PushApi>(*p.store, *p.journal, *p.blobs, p.clock, push_options);
-  p.search_api = std::make_unique<search::SearchApi>(*p.store, dir / "index");
+  p.search_api = std::make_unique<search::SearchApi>(*p.store, dir / "index", *p.token_signer);
   p.push_api->Register(p.router);
   p.platform_api = std::make_unique<platform::PlatformApi>(*p.store, p.clock);
   p.platform_api->Register(p.router);
   p.search_api->Register(p.router);
-  p.browser_api = std::make_unique<search::BrowserApi>(*p.store, dir / "index");
+  p.token_api = std::make_unique<search::TokenApi>(*p.store, *p.token_signer, p.clock);
+  p.token_api->Register(p.router);
+  p.browser_api = std::make_unique<search::BrowserApi>(*p.store, *p.blobs, dir / "index");
   p.browser_api->Register(p.router);
   p.logs_api = std::make_unique<search::LogsApi>(*p.store);
   p.logs_api->Register(p.router);

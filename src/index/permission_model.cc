@@ -38,33 +38,32 @@ void AppendIdentity(std::string& out, char tag, const IdentityRef& identity) {
   AppendString(out, identity.provider);
 }
 
-// ASCII lower case; identity names and providers compare case-insensitively.
-std::string Fold(std::string_view text) {
-  std::string folded(text);
+// Unit separators cannot occur in a typed identity name, so keys cannot collide.
+std::string Key(std::string_view type, std::string_view name) {
+  return FoldIdentityType(type) + '\x1f' + FoldIdentityName(name);
+}
+std::string Key(std::string_view type, std::string_view provider, std::string_view name) {
+  return FoldIdentityType(type) + '\x1f' + FoldIdentityName(provider) + '\x1f' +
+         FoldIdentityName(name);
+}
+
+}  // namespace
+
+std::string FoldIdentityName(std::string_view name) {
+  std::string folded(name);
   for (char& c : folded) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   }
   return folded;
 }
 
-// "VIRTUAL_GROUP", "VirtualGroup" and "virtualgroup" are one type.
-std::string FoldType(std::string_view type) {
+std::string FoldIdentityType(std::string_view type) {
   std::string folded;
-  for (char c : Fold(type)) {
+  for (char c : FoldIdentityName(type)) {
     if (c != '_') folded.push_back(c);
   }
   return folded;
 }
-
-// Unit separators cannot occur in a typed identity name, so keys cannot collide.
-std::string Key(std::string_view type, std::string_view name) {
-  return FoldType(type) + '\x1f' + Fold(name);
-}
-std::string Key(std::string_view type, std::string_view provider, std::string_view name) {
-  return FoldType(type) + '\x1f' + Fold(provider) + '\x1f' + Fold(name);
-}
-
-}  // namespace
 
 std::string EncodePermissions(const std::vector<PermissionLevel>& levels) {
   std::string out;

@@ -13,6 +13,11 @@
 
 namespace sluice::index {
 
+// How identities compare: names and providers ASCII-case-insensitively, types also ignoring "_"
+// ("VIRTUAL_GROUP", "VirtualGroup" and "virtualgroup" are one type).
+std::string FoldIdentityName(std::string_view name);
+std::string FoldIdentityType(std::string_view type);
+
 // The slot value for `levels`; "" for an item without permissions (public).
 std::string EncodePermissions(const std::vector<PermissionLevel>& levels);
 // Back from EncodePermissions; nullopt when `encoded` is not its output.

@@ -123,7 +123,13 @@ Prepared Pipeline::Prepare(store::Operation op) {
   // Cheap early exit: a stale add need not be decompressed. The applier checks again.
   auto existing = store_.GetItem(p.op.organization_id, p.op.source_id, p.op.document_id);
   if (existing.ok() && *existing && (*existing)->ordering_id >= p.op.ordering_id) return p;
-  auto item = ProcessAdd(p.op, p.op.source_id, field_kinds_.Get(p.op.organization_id), blobs_,
+  // Results and the @source field show the source's name, as Coveo's do.
+  std::string source_name = p.op.source_id;
+  if (auto source = store_.GetSource(p.op.organization_id, p.op.source_id);
+      source.ok() && *source) {
+    source_name = (*source)->name;
+  }
+  auto item = ProcessAdd(p.op, source_name, field_kinds_.Get(p.op.organization_id), blobs_,
                          options_.limits, clock_.NowMs());
   if (item.ok()) {
     p.item = std::move(*item);

@@ -23,8 +23,9 @@ constexpr size_t kMaxNameLength = 255;
 constexpr uint32_t kMaxSourcesPerPage = 1000;
 constexpr std::string_view kSourceTypes[] = {"PUSH", "CATALOG"};
 constexpr std::string_view kVisibilities[] = {"PRIVATE", "SECURED", "SHARED"};
-constexpr std::string_view kKeyPrivileges[] = {push::kPrivilegeAdmin, push::kPrivilegeFields,
-                                               push::kPrivilegePush, push::kPrivilegeSearch};
+constexpr std::string_view kKeyPrivileges[] = {
+    push::kPrivilegeAdmin,  push::kPrivilegeFields,      push::kPrivilegePush,
+    push::kPrivilegeSearch, push::kPrivilegeImpersonate, push::kPrivilegeViewAllContent};
 
 template <size_t N>
 bool OneOf(std::string_view value, const std::string_view (&allowed)[N]) {
@@ -131,7 +132,10 @@ json::object ApiKeyJson(const store::ApiKey& k) {
                       {"displayName", k.display_name},
                       {"privileges", StringArray(k.privileges)},
                       {"sourceIds", StringArray(k.source_ids)},
-                      {"createdDate", base::FormatIso8601Ms(k.created_ms)}};
+                      {"createdDate", base::FormatIso8601Ms(k.created_ms)},
+                      // Tells keys apart without revealing them: the first 16 hex digits of
+                      // the stored SHA-256, i.e. `printf %s "$KEY" | sha256sum | cut -c1-16`.
+                      {"fingerprint", k.key_hash.substr(0, 16)}};
 }
 
 http::Response FieldNotFound(const std::string& name, const std::string& org) {

@@ -7,6 +7,7 @@ namespace {
 
 // A Coveo privilege that a Sluice privilege other than admin grants.
 struct Grant {
+  std::string_view owner;
   std::string_view domain;
   std::string_view type;
   std::string_view privilege;
@@ -15,16 +16,19 @@ struct Grant {
 // Pushing itself is governed by the push privilege and the key's source scope (push::Access),
 // not by SOURCE EDIT, which Sluice keeps for admin keys like every privilege not listed here.
 constexpr Grant kGrants[] = {
-    {"FIELD", "VIEW", push::kPrivilegeFields},
-    {"FIELD", "VIEW", push::kPrivilegePush},  // the Node client checks it before each push
-    {"FIELD", "CREATE", push::kPrivilegeFields},
-    {"FIELD", "EDIT", push::kPrivilegeFields},
-    {"SOURCE", "VIEW", push::kPrivilegePush},
-    {"SOURCE", "VIEW", push::kPrivilegeSearch},
+    {"PLATFORM", "FIELD", "VIEW", push::kPrivilegeFields},
+    {"PLATFORM", "FIELD", "VIEW", push::kPrivilegePush},  // the Node client checks it first
+    {"PLATFORM", "FIELD", "CREATE", push::kPrivilegeFields},
+    {"PLATFORM", "FIELD", "EDIT", push::kPrivilegeFields},
+    {"PLATFORM", "SOURCE", "VIEW", push::kPrivilegePush},
+    {"PLATFORM", "SOURCE", "VIEW", push::kPrivilegeSearch},
+    // The Search API's own privileges, as its OpenAPI description names them.
+    {"SEARCH_API", "IMPERSONATE_SEARCH_API", "ENABLE", push::kPrivilegeImpersonate},
+    {"SEARCH_API", "VIEW_ALL_CONTENT", "ENABLE", push::kPrivilegeViewAllContent},
 };
 
 bool Matches(const Grant& grant, const PrivilegeRequest& requested) {
-  return requested.owner == "PLATFORM" && grant.domain == requested.target_domain &&
+  return grant.owner == requested.owner && grant.domain == requested.target_domain &&
          grant.type == requested.type;
 }
 

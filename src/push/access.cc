@@ -8,6 +8,18 @@
 namespace sluice::push {
 namespace {
 
+// 'a', 'b'
+std::string JoinQuoted(const std::vector<std::string>& values) {
+  std::string out;
+  for (const auto& v : values) {
+    if (!out.empty()) out += ", ";
+    out += "'" + v + "'";
+  }
+  return out;
+}
+
+}  // namespace
+
 std::optional<std::string> BearerToken(const http::Request& request, bool allow_query) {
   if (auto h = request.Header("Authorization")) {
     std::string_view v = *h;
@@ -22,18 +34,6 @@ std::optional<std::string> BearerToken(const http::Request& request, bool allow_
   if (allow_query) return request.Query("access_token");
   return std::nullopt;
 }
-
-// 'a', 'b'
-std::string JoinQuoted(const std::vector<std::string>& values) {
-  std::string out;
-  for (const auto& v : values) {
-    if (!out.empty()) out += ", ";
-    out += "'" + v + "'";
-  }
-  return out;
-}
-
-}  // namespace
 
 bool HasPrivilege(const store::ApiKey& key, std::string_view privilege) {
   return std::any_of(key.privileges.begin(), key.privileges.end(),

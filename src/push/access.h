@@ -15,9 +15,18 @@ inline constexpr std::string_view kPrivilegeAdmin = "admin";  // implies every o
 inline constexpr std::string_view kPrivilegePush = "push";
 inline constexpr std::string_view kPrivilegeSearch = "search";
 inline constexpr std::string_view kPrivilegeFields = "fields";  // view, create and edit fields
+// Issue search tokens (POST /rest/search/v2/token) that impersonate security identities.
+inline constexpr std::string_view kPrivilegeImpersonate = "impersonate";
+// Search every item regardless of its permissions.
+inline constexpr std::string_view kPrivilegeViewAllContent = "viewallcontent";
 
 // Whether the key holds `privilege`, directly or through admin.
 bool HasPrivilege(const store::ApiKey& key, std::string_view privilege);
+
+// The credential of "Authorization: Bearer <value>" (the scheme in any case); "" when the
+// header is present but not a Bearer one; otherwise, when `allow_query`, ?access_token=.
+// nullopt when the request names no credential at all.
+std::optional<std::string> BearerToken(const http::Request& request, bool allow_query);
 
 class Access {
  public:

@@ -4,14 +4,17 @@
 #include <filesystem>
 
 #include "http/router.h"
-#include "push/access.h"
+#include "search/search_caller.h"
+#include "search/search_token.h"
 #include "store/state_store.h"
 
 namespace sluice::search {
 
 class SearchApi {
  public:
-  SearchApi(store::StateStore& store, std::filesystem::path index_root);
+  // `signer` checks search tokens; it must outlive the SearchApi.
+  SearchApi(store::StateStore& store, std::filesystem::path index_root,
+            const SearchTokenSigner& signer);
   void Register(http::Router& router);
 
  private:
@@ -19,7 +22,7 @@ class SearchApi {
 
   store::StateStore& store_;
   std::filesystem::path index_root_;
-  push::Access access_;
+  SearchAuthenticator authenticator_;
 };
 
 }  // namespace sluice::search
