@@ -63,7 +63,9 @@ std::string StringMember(const json::object& o, std::string_view key) {
 }
 
 // Keys that may view all content (admin implies it).
-bool IsViewer(const store::ApiKey& key) { return push::HasPrivilege(key, "viewallcontent"); }
+bool IsViewer(const store::ApiKey& key) {
+  return push::HasPrivilege(key, push::kPrivilegeViewAllContent);
+}
 
 // An item whose pushed body names permissions is secured content: only keys that may view all
 // content read its text, fields and original here, as the Search API trims it for the others.
@@ -345,6 +347,13 @@ http::Response BrowserApi::ListItems(http::Request& request) {
   const std::string& source = request.path_params.at("source");
   auto key = CheckSource(request);
   if (auto* error = std::get_if<http::Response>(&key)) return *error;
+  // The list names every item, secured ones included, which the Search API would trim.
+  if (!IsViewer(std::get<store::ApiKey>(key))) {
+    return push::CoveoError(403, "ACCESS_DENIED",
+                            "Listing a source's items shows secured items too; it needs a key "
+                            "with the 'viewallcontent' or 'admin' privilege. /rest/search/v2 "
+                            "shows what this key may see.");
+  }
   uint32_t offset = ParseCount(request.Query("offset"), 0, UINT32_MAX);
   uint32_t limit = ParseCount(request.Query("limit"), 50, 1000);
   auto items = store_.ListItems(org, source, offset, limit);

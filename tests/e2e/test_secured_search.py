@@ -262,6 +262,13 @@ class SecuredSearchTest(SecuredTestCase):
         self.assertEqual(self.seen(search), PUBLIC)
         self.assertEqual(self.seen(view_all), set(ITEMS))
         self.assertEqual(self.seen(API_KEY), set(ITEMS))  # admin
+        # The console's item list names secured items too: view-all keys only.
+        items = "/api/v1/organizations/local/sources/local-default/items"
+        self.assert_error(self.sluice.json("GET", items, key=search), 403, "ACCESS_DENIED",
+                          "viewallcontent")
+        status, res = self.sluice.json("GET", items, key=view_all)
+        self.assertEqual(status, 200, res)
+        self.assertTrue(set(ITEMS) <= {i["uri"] for i in res["items"]}, res)
 
     def test_the_token_filter_applies_to_every_search(self):
         alice = self.token_for(self.key, user("alice@example.com"), filter="@color==red")
