@@ -87,7 +87,8 @@ std::optional<Xapian::Query> FacetSelectionQuery(const FacetRequest& facet,
   return Weightless(Xapian::Query(Xapian::Query::OP_OR, any.begin(), any.end()));
 }
 
-FacetCounter::FacetCounter(std::vector<const FacetRequest*> facets, const FieldSlots& slots) {
+FacetCounter::FacetCounter(const std::vector<const FacetRequest*>& facets,
+                           const FieldSlots& slots) {
   for (const FacetRequest* facet : facets) {
     Tally tally;
     tally.request = facet;

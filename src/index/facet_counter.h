@@ -24,7 +24,7 @@ std::optional<Xapian::Query> FacetSelectionQuery(const FacetRequest& facet,
 class FacetCounter : public Xapian::MatchSpy {
  public:
   // `facets` must outlive the counter.
-  FacetCounter(std::vector<const FacetRequest*> facets, const FieldSlots& slots);
+  FacetCounter(const std::vector<const FacetRequest*>& facets, const FieldSlots& slots);
 
   void operator()(const Xapian::Document& document, double weight) override;
 

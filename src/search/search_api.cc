@@ -20,8 +20,6 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr uint32_t kMaxNumberOfResults = 2000;
-
 // An integer when the number is one (LONG, LONG_64 and DATE values, whole DOUBLEs), so that
 // epoch-ms dates read as 1376092475000 rather than 1.376092475E12.
 json::value NumberJson(double number) {
