@@ -297,5 +297,37 @@ TEST_F(SearchFeaturesTest, ExcerptHighlightsCountUtf16Units) {
               ElementsAre(std::pair<uint32_t, uint32_t>{15, 6}));
 }
 
+TEST_F(SearchFeaturesTest, SuggestionsCompleteTheLastWordWithVisibleWords) {
+  const IdentityRef alice{.name = "alice", .type = "User", .provider = ""};
+  PutAll({Item("p1", "", "txt", 1000, "pear pearl"), Item("p2", "", "txt", 1000, "pearl"),
+          Item("p3", "", "txt", 1000, "peanut"),
+          Secured("s1", {Allow({alice})})});  // its body is "common text"
+  // A secured item with a word of its own.
+  IndexDocument secret = Secured("s2", {Allow({alice})});
+  secret.body = "pearmain";
+  PutAll({secret});
+
+  SuggestRequest request;
+  request.text = "fresh Pea";
+  auto anonymous = Suggest({dir_}, request);
+  ASSERT_TRUE(anonymous.ok()) << anonymous.status().ToString();
+  std::vector<std::string> expressions;
+  for (const Suggestion& s : *anonymous) expressions.push_back(s.expression);
+  // Most frequent first ("pearl" is in two items); "pearmain" only a secured item holds.
+  EXPECT_THAT(expressions, ElementsAre("fresh pearl", "fresh peanut", "fresh pear"));
+  EXPECT_EQ((*anonymous)[0].typed, "fresh pea");
+  EXPECT_EQ((*anonymous)[0].frequency, 2u);
+
+  request.viewer.identities = {alice};
+  auto as_alice = Suggest({dir_}, request);
+  ASSERT_TRUE(as_alice.ok());
+  EXPECT_EQ(as_alice->size(), 4u);
+
+  request.count = 1;
+  EXPECT_EQ(Suggest({dir_}, request)->size(), 1u);
+  request.text = "pear ";  // nothing typed of a next word
+  EXPECT_TRUE(Suggest({dir_}, request)->empty());
+}
+
 }  // namespace
 }  // namespace sluice::index

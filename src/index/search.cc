@@ -561,6 +561,52 @@ std::string_view TrimBlanks(std::string_view text) {
   return text.substr(start, text.find_last_not_of(" \t") - start + 1);
 }
 
+// At most this many words starting with the typed prefix are read; a one-letter prefix could
+// otherwise walk a large part of the vocabulary.
+constexpr size_t kMaxSuggestionCandidates = 20000;
+
+// The typed text split before its last word, that word lower-cased ("" when the text ends in a
+// blank: there is no word to complete).
+std::pair<std::string, std::string> SplitLastWord(std::string_view text) {
+  const size_t blank = text.find_last_of(" \t\r\n");
+  const size_t start = blank == std::string_view::npos ? 0 : blank + 1;
+  std::string word;
+  for (Xapian::Utf8Iterator it(text.data() + start, text.size() - start), end; it != end; ++it) {
+    Xapian::Unicode::append_utf8(word, Xapian::Unicode::tolower(*it));
+  }
+  return {std::string(text.substr(0, start)), word};
+}
+
+base::Status RunSuggest(const Xapian::Database& db, const SuggestRequest& request,
+                        std::vector<Suggestion>* out) {
+  const auto [head, prefix] = SplitLastWord(request.text);
+  if (prefix.empty() || request.count == 0) return base::Status::Ok();
+  std::vector<std::pair<Xapian::doccount, std::string>> candidates;
+  size_t read = 0;
+  for (auto it = db.allterms_begin(prefix); it != db.allterms_end(prefix); ++it) {
+    if (++read > kMaxSuggestionCandidates) break;
+    if (*it == prefix) continue;
+    candidates.emplace_back(it.get_termfreq(), *it);
+  }
+  std::sort(candidates.begin(), candidates.end(),
+            [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::optional<PermissionDecider> decider;
+  if (!request.viewer.sees_everything) decider.emplace(request.viewer);
+  for (const auto& [frequency, term] : candidates) {
+    if (out->size() == request.count) break;
+    if (decider) {
+      // Suggest only words the viewer could find: one visible item holding it is enough.
+      Xapian::Enquire enquire(db);
+      enquire.set_query(Xapian::Query(term));
+      enquire.set_weighting_scheme(Xapian::BoolWeight());
+      if (enquire.get_mset(0, 1, 0, nullptr, &*decider).empty()) continue;
+    }
+    out->push_back(
+        Suggestion{.expression = head + term, .typed = head + prefix, .frequency = frequency});
+  }
+  return base::Status::Ok();
+}
+
 }  // namespace
 
 std::vector<SortKey> ParseSortCriteria(std::string_view criteria) {
@@ -610,6 +656,18 @@ base::Result<SearchResponse> Search(const std::vector<std::filesystem::path>& so
     });
   }));
   return response;
+}
+
+base::Result<std::vector<Suggestion>> Suggest(const std::vector<std::filesystem::path>& source_dirs,
+                                              const SuggestRequest& request) {
+  std::vector<Suggestion> suggestions;
+  SLUICE_RETURN_IF_ERROR(CallXapian("suggest for \"" + request.text + "\"", [&] {
+    return ReadSources(source_dirs, [&](const Xapian::Database& db, const FieldSlots&) {
+      suggestions.clear();
+      return RunSuggest(db, request, &suggestions);
+    });
+  }));
+  return suggestions;
 }
 
 base::Result<std::optional<StoredItem>> GetItem(const std::filesystem::path& source_dir,

@@ -106,6 +106,24 @@ struct SearchResponse {
 base::Result<SearchResponse> Search(const std::vector<std::filesystem::path>& source_dirs,
                                     const SearchRequest& request);
 
+// Query completion (Coveo's querySuggest): the last, partly typed word of `text` completed with
+// the index's most frequent words that start with it, among those at least one item the viewer
+// may see contains.
+struct SuggestRequest {
+  std::string text;
+  uint32_t count = 5;
+  Viewer viewer;
+};
+
+struct Suggestion {
+  std::string expression;  // text with its last word completed
+  std::string typed;       // the part of `expression` the user typed
+  uint64_t frequency = 0;  // how many items hold the completed word
+};
+
+base::Result<std::vector<Suggestion>> Suggest(const std::vector<std::filesystem::path>& source_dirs,
+                                              const SuggestRequest& request);
+
 // The stored fields and text of the item with this uri, or nullopt when the source has none.
 // Thread-safe like Search.
 base::Result<std::optional<StoredItem>> GetItem(const std::filesystem::path& source_dir,

@@ -195,8 +195,52 @@ void SearchApi::Register(http::Router& router) {
   auto search = [this](http::Request& r) { return AllowAnyOrigin(Search(r)); };
   router.Add("POST", "/rest/search/v2", search);
   router.Add("GET", "/rest/search/v2", search);
-  router.Add("OPTIONS", "/rest/search/v2",
-             [](http::Request&) { return AllowAnyOrigin(http::Response::Json(204, "")); });
+  auto suggest = [this](http::Request& r) { return AllowAnyOrigin(QuerySuggest(r)); };
+  router.Add("POST", "/rest/search/v2/querySuggest", suggest);
+  router.Add("GET", "/rest/search/v2/querySuggest", suggest);
+  for (const char* path : {"/rest/search/v2", "/rest/search/v2/querySuggest"}) {
+    router.Add("OPTIONS", path,
+               [](http::Request&) { return AllowAnyOrigin(http::Response::Json(204, "")); });
+  }
+}
+
+std::variant<std::vector<std::filesystem::path>, http::Response> SearchApi::SourceDirs(
+    const SearchCaller& who) const {
+  auto sources = store_.ListSources(who.organization_id);
+  if (!sources.ok()) return push::FromStatus(sources.status());
+  // A key or token scoped to some sources searches those only.
+  const auto& scope = who.source_ids;
+  std::vector<std::filesystem::path> dirs;
+  for (const auto& s : *sources) {
+    if (!scope.empty() && std::find(scope.begin(), scope.end(), s.id) == scope.end()) continue;
+    dirs.push_back(pipeline::SourceIndexDir(index_root_, who.organization_id, s.id));
+  }
+  return dirs;
+}
+
+http::Response SearchApi::QuerySuggest(http::Request& request) {
+  auto read = ReadSuggestParams(request);
+  if (!read.ok()) return SearchError(400, "InvalidParameter", read.status().message());
+  auto caller = authenticator_.Authenticate(request, read->organization_id);
+  if (auto* error = std::get_if<http::Response>(&caller)) return std::move(*error);
+  const SearchCaller& who = std::get<SearchCaller>(caller);
+  auto dirs = SourceDirs(who);
+  if (auto* error = std::get_if<http::Response>(&dirs)) return std::move(*error);
+  read->request.viewer = who.viewer;
+  auto found = index::Suggest(std::get<std::vector<std::filesystem::path>>(dirs), read->request);
+  if (!found.ok()) return push::FromStatus(found.status());
+  json::array completions;
+  for (const index::Suggestion& suggestion : *found) {
+    // Coveo marks what the user typed {so} and what it adds [like this].
+    const std::string added = suggestion.expression.substr(suggestion.typed.size());
+    completions.push_back(json::object{{"expression", suggestion.expression},
+                                       {"score", suggestion.frequency},
+                                       {"highlighted", "{" + suggestion.typed + "}[" + added + "]"},
+                                       {"executableConfidence", 1.0}});
+  }
+  return http::Response::Json(200,
+                              json::serialize(json::object{{"completions", std::move(completions)},
+                                                           {"responseId", base::NewUuid()}}));
 }
 
 http::Response SearchApi::Search(http::Request& request) {
@@ -213,18 +257,11 @@ http::Response SearchApi::Search(http::Request& request) {
     query.cq = query.cq.empty() ? who.filter : "(" + query.cq + ") (" + who.filter + ")";
   }
 
-  auto sources = store_.ListSources(who.organization_id);
-  if (!sources.ok()) return push::FromStatus(sources.status());
-  // A key or token scoped to some sources searches those only.
-  const auto& scope = who.source_ids;
-  std::vector<std::filesystem::path> dirs;
-  for (const auto& s : *sources) {
-    if (!scope.empty() && std::find(scope.begin(), scope.end(), s.id) == scope.end()) continue;
-    dirs.push_back(pipeline::SourceIndexDir(index_root_, who.organization_id, s.id));
-  }
+  auto dirs = SourceDirs(who);
+  if (auto* error = std::get_if<http::Response>(&dirs)) return std::move(*error);
   base::SystemClock clock;
   const int64_t started = clock.NowMs();
-  auto found = index::Search(dirs, query);
+  auto found = index::Search(std::get<std::vector<std::filesystem::path>>(dirs), query);
   if (!found.ok()) {
     if (found.status().code() == base::StatusCode::kInvalidArgument) {
       return SearchError(400, "InvalidQueryExpression", found.status().message());

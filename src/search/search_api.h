@@ -1,7 +1,10 @@
-// The Coveo Search API v2 subset (POST/GET /rest/search/v2).
+// The Coveo Search API v2 subset (POST/GET /rest/search/v2) and query completion
+// (/rest/search/v2/querySuggest).
 #pragma once
 
 #include <filesystem>
+#include <variant>
+#include <vector>
 
 #include "http/router.h"
 #include "search/search_caller.h"
@@ -19,6 +22,10 @@ class SearchApi {
 
  private:
   http::Response Search(http::Request& request);
+  http::Response QuerySuggest(http::Request& request);
+  // The index directories of the caller's sources, or the error to send.
+  std::variant<std::vector<std::filesystem::path>, http::Response> SourceDirs(
+      const SearchCaller& who) const;
 
   store::StateStore& store_;
   std::filesystem::path index_root_;

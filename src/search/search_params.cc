@@ -368,6 +368,17 @@ base::Result<SearchParams> ReadSearchParams(const http::Request& request) {
   return out;
 }
 
+base::Result<SuggestParams> ReadSuggestParams(const http::Request& request) {
+  constexpr uint32_t kMaxSuggestions = 100;
+  SLUICE_ASSIGN_OR_RETURN(json::object values, CollectParameters(request));
+  const Params params(std::move(values));
+  SuggestParams out;
+  out.request.text = params.Text("q");
+  SLUICE_ASSIGN_OR_RETURN(out.request.count, params.Count("count", 5, kMaxSuggestions));
+  out.organization_id = params.Text("organizationId");
+  return out;
+}
+
 std::string FormatCoveoDate(int64_t epoch_ms) {
   std::time_t seconds = static_cast<std::time_t>(epoch_ms / 1000);
   if (epoch_ms < 0 && epoch_ms % 1000 != 0) --seconds;  // floor, for dates before 1970

@@ -30,6 +30,15 @@ struct SearchParams {
 // JSON or form data, and for facets[] / groupBy[] entries that are not what Coveo documents.
 base::Result<SearchParams> ReadSearchParams(const http::Request& request);
 
+struct SuggestParams {
+  index::SuggestRequest request;  // viewer left for the caller to set
+  std::string organization_id;
+};
+
+// querySuggest's parameters: q, count (default 5, at most 100), organizationId; from the same
+// places as a search's.
+base::Result<SuggestParams> ReadSuggestParams(const http::Request& request);
+
 // A Coveo date as facets speak it, "2026/11/27@13:05:00" (UTC), from epoch ms.
 std::string FormatCoveoDate(int64_t epoch_ms);
 

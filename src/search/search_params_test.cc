@@ -97,6 +97,15 @@ TEST(SearchParamsTest, UnknownParametersAreIgnored) {
   EXPECT_EQ(params->request.q, "x");
 }
 
+TEST(SearchParamsTest, SuggestParameters) {
+  auto params = ReadSuggestParams(Post(R"({"q":"sea","count":3,"locale":"en"})"));
+  ASSERT_TRUE(params.ok()) << params.status().ToString();
+  EXPECT_EQ(params->request.text, "sea");
+  EXPECT_EQ(params->request.count, 3u);
+  EXPECT_THAT(ReadSuggestParams(Post(R"({"count":-1})")).status().message(),
+              HasSubstr("'count' must be a whole number"));
+}
+
 TEST(SearchParamsTest, CoveoDates) {
   EXPECT_EQ(FormatCoveoDate(1767225600000), "2026/01/01@00:00:00");
   EXPECT_EQ(FormatCoveoDate(-1), "1969/12/31@23:59:59");

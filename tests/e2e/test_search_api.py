@@ -102,6 +102,19 @@ class SearchApiTest(SluiceTestCase):
         self.assertEqual(status, 400, res)
         self.assertIn("facets[0].field", res["message"])
 
+    def test_query_suggestions(self):
+        status, res = self.sluice.json("POST", "/rest/search/v2/querySuggest",
+                                       {"q": "ripe che", "count": 5})
+        self.assertEqual(status, 200, res)
+        self.assertEqual([c["expression"] for c in res["completions"]], ["ripe cherries"])
+        self.assertEqual(res["completions"][0]["highlighted"], "{ripe che}[rries]")
+        status, res = self.sluice.json("GET", "/rest/search/v2/querySuggest?q=zzz")
+        self.assertEqual(status, 200, res)
+        self.assertEqual(res["completions"], [])
+        status, res = self.sluice.json("POST", "/rest/search/v2/querySuggest", {"q": "p"},
+                                       key="wrong")
+        self.assertEqual(status, 401, res)
+
     def test_cors_preflight_and_headers(self):
         status, headers, _ = self.sluice.request(
             "OPTIONS", "/rest/search/v2", None,

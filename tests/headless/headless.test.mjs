@@ -312,4 +312,25 @@ describe('@coveo/headless search engine', () => {
     assert.equal(page.engine.state.search.queryExecuted, RARE_WORD);
     assert.deepEqual(shownUris(page).sort(), expected);
   });
+
+  it('the search box suggests completions of the typed word', async () => {
+    const page = searchPage(sluice, searchKey);
+    const box = buildSearchBox(page.engine, {options: {
+      numberOfSuggestions: 5,
+      highlightOptions: {
+        exactMatchDelimiters: {open: '<typed>', close: '</typed>'},
+        notMatchDelimiters: {open: '<added>', close: '</added>'},
+      },
+    }});
+    box.updateText(RARE_WORD.slice(0, 5));
+    const deadline = Date.now() + SEARCH_TIMEOUT_MS;
+    while (box.state.suggestions.length === 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.deepEqual(box.state.suggestions.map((s) => s.rawValue), [RARE_WORD],
+        'the only pushed word starting with the typed letters');
+    // Headless turns Sluice's "{typed}[added]" into the delimiters asked for.
+    assert.equal(box.state.suggestions[0].highlightedValue,
+        `<typed>${RARE_WORD.slice(0, 5)}</typed><added>${RARE_WORD.slice(5)}</added>`);
+  });
 });
