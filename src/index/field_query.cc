@@ -33,7 +33,8 @@ bool AtBoundary(std::string_view query, size_t pos) {
 // Reads expressions one character position at a time; each Take* advances only on success.
 class ExpressionReader {
  public:
-  ExpressionReader(std::string_view query, size_t pos) : query_(query), pos_(pos) {}
+  ExpressionReader(std::string_view query, size_t pos, int64_t now_ms)
+      : query_(query), pos_(pos), now_ms_(now_ms) {}
 
   // The expression starting at the "@" at pos, or nullopt when the text there is not one;
   // failure() then says why when the text began like an expression (a field and an operator).
@@ -67,8 +68,11 @@ class ExpressionReader {
     }
     if (!AtBoundary(query_, pos_)) return Fail("unexpected text after the value");
     if (expression.op != FieldOperator::kEqual && expression.op != FieldOperator::kNotEqual) {
-      for (const std::string& value : expression.values) {
-        if (!ParseQueryNumber(value)) return Fail("\"" + value + "\" is not a number or a date");
+      for (std::string& value : expression.values) {
+        if (ParseQueryNumber(value)) continue;
+        std::optional<int64_t> relative = ParseRelativeDateMs(value, now_ms_);
+        if (!relative) return Fail("\"" + value + "\" is not a number or a date");
+        value = std::to_string(*relative);
       }
     }
     return expression;
@@ -147,6 +151,7 @@ class ExpressionReader {
 
   std::string_view query_;
   size_t pos_;
+  int64_t now_ms_;  // what relative dates ("today-7d") count from
   std::string failure_;
 };
 
@@ -229,14 +234,15 @@ Xapian::Query MatchingQuery(const FieldExpression& expression, const FieldSlots&
 
 }  // namespace
 
-FieldQueryText ExtractFieldExpressions(std::string_view query, std::string_view placeholder) {
+FieldQueryText ExtractFieldExpressions(std::string_view query, std::string_view placeholder,
+                                       int64_t now_ms) {
   FieldQueryText out;
   bool in_quotes = false;
   for (size_t pos = 0; pos < query.size();) {
     const char c = query[pos];
     if (c == '"') in_quotes = !in_quotes;
     if (c == '@' && !in_quotes && AtWordStart(query, pos)) {
-      ExpressionReader reader(query, pos);
+      ExpressionReader reader(query, pos, now_ms);
       if (std::optional<FieldExpression> expression = reader.Read()) {
         out.text += std::string(placeholder) + ":" + std::to_string(out.expressions.size()) + " ";
         out.words += ' ';

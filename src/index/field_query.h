@@ -4,6 +4,7 @@
 // phrases, AND / OR / NOT and parentheses around them keep their meaning.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,7 +52,10 @@ struct FieldQueryText {
 // the next blank or ")"; a list is (a, "b c", d). Comparisons and ranges need numbers or dates.
 // Anything that does not form an expression ("@" alone, "@f==" with no value) stays in the
 // text as typed, and `error` describes the first of those that has a field and an operator.
-FieldQueryText ExtractFieldExpressions(std::string_view query, std::string_view placeholder);
+// Comparisons and ranges also take dates relative to `now_ms` ("@date>=today-7d", see
+// ParseRelativeDateMs), which the returned expressions hold as epoch ms.
+FieldQueryText ExtractFieldExpressions(std::string_view query, std::string_view placeholder,
+                                       int64_t now_ms);
 
 // True when `words` (FieldQueryText::words) holds something to search for besides the
 // operators AND, OR, NOT, XOR, parentheses and "+"/"-" signs.

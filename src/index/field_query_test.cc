@@ -10,9 +10,15 @@ namespace sluice::index {
 namespace {
 
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
-FieldQueryText Extract(std::string_view query) { return ExtractFieldExpressions(query, "fx"); }
+// 2026-03-15T12:00:00Z, what relative dates count from here.
+constexpr int64_t kNowMs = 1773576000000;
+
+FieldQueryText Extract(std::string_view query) {
+  return ExtractFieldExpressions(query, "fx", kNowMs);
+}
 
 // The one expression of `query`, which must have exactly one.
 FieldExpression Only(std::string_view query) {
@@ -86,6 +92,19 @@ TEST(FieldQueryTest, HasWordsIgnoresOperatorsAndSigns) {
   EXPECT_TRUE(HasWords("( report OR )"));
   EXPECT_TRUE(HasWords("-draft"));
   EXPECT_TRUE(HasWords("or"));  // lower case: a word, as the query parser reads it
+}
+
+TEST(FieldQueryTest, RelativeDatesBecomeEpochMs) {
+  FieldQueryText text = Extract("@date>=today-7d @date<now @date==yesterday..today+1d");
+  ASSERT_TRUE(text.error.empty()) << text.error;
+  ASSERT_EQ(text.expressions.size(), 3u);
+  constexpr int64_t kToday = 1773532800000;  // 2026-03-15T00:00:00Z
+  constexpr int64_t kDay = 86400000;
+  EXPECT_EQ(text.expressions[0].values[0], std::to_string(kToday - 7 * kDay));
+  EXPECT_EQ(text.expressions[1].values[0], std::to_string(kNowMs));
+  EXPECT_EQ(text.expressions[2].values[0], std::to_string(kToday - kDay));
+  EXPECT_EQ(text.expressions[2].values[1], std::to_string(kToday + kDay));
+  EXPECT_THAT(Extract("@date>today-7x").error, HasSubstr("\"today-7x\" is not a number or a date"));
 }
 
 }  // namespace

@@ -1,8 +1,10 @@
 #include "index/field_value.h"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <ctime>
 #include <string>
 
 namespace sluice::index {
@@ -384,6 +386,73 @@ std::optional<double> ParseFieldNumber(FieldKind kind, std::string_view text) {
 std::optional<double> ParseQueryNumber(std::string_view text) {
   if (std::optional<double> value = ParseDecimal(text)) return value;
   return ParseFieldNumber(FieldKind::kDate, text);
+}
+
+namespace {
+
+constexpr int64_t kDayMs = int64_t{86400} * 1000;
+
+// `epoch_ms` moved by `months` calendar months (UTC), the day of the month kept where the
+// target month has it and cut to its last day otherwise.
+int64_t AddMonths(int64_t epoch_ms, int64_t months) {
+  const int64_t day_start = epoch_ms - ((epoch_ms % kDayMs) + kDayMs) % kDayMs;
+  const std::time_t seconds = static_cast<std::time_t>(day_start / 1000);
+  std::tm tm{};
+  ::gmtime_r(&seconds, &tm);
+  int64_t month_index = int64_t{tm.tm_year} * 12 + tm.tm_mon + months;
+  const int64_t year = month_index / 12 - (month_index % 12 < 0 ? 1 : 0);
+  const int month = static_cast<int>(month_index - year * 12);
+  std::tm target{};
+  target.tm_year = static_cast<int>(year);
+  target.tm_mon = month;
+  target.tm_mday = 1;
+  const int64_t month_start = static_cast<int64_t>(::timegm(&target)) * 1000;
+  target.tm_mon = month + 1;
+  const int64_t next_month_start = static_cast<int64_t>(::timegm(&target)) * 1000;
+  const int64_t days_in_month = (next_month_start - month_start) / kDayMs;
+  const int64_t day = std::min<int64_t>(tm.tm_mday, days_in_month);
+  return month_start + (day - 1) * kDayMs + (epoch_ms - day_start);
+}
+
+}  // namespace
+
+std::optional<int64_t> ParseRelativeDateMs(std::string_view text, int64_t now_ms) {
+  std::string lower;
+  for (char c : text) {
+    if (c == ' ' || c == '\t') continue;
+    lower.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+  }
+  const int64_t today = now_ms - ((now_ms % kDayMs) + kDayMs) % kDayMs;
+  int64_t base = 0;
+  std::string_view rest = lower;
+  if (rest.starts_with("now")) {
+    base = now_ms;
+    rest.remove_prefix(3);
+  } else if (rest.starts_with("today")) {
+    base = today;
+    rest.remove_prefix(5);
+  } else if (rest.starts_with("yesterday")) {
+    base = today - kDayMs;
+    rest.remove_prefix(9);
+  } else {
+    return std::nullopt;
+  }
+  if (rest.empty()) return base;
+  const int64_t sign = rest.front() == '-' ? -1 : rest.front() == '+' ? 1 : 0;
+  if (sign == 0) return std::nullopt;
+  rest.remove_prefix(1);
+  int64_t amount = 0;
+  const auto [end, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), amount);
+  if (ec != std::errc() || end == rest.data() || amount > 100000) return std::nullopt;
+  const std::string_view unit(end, rest.data() + rest.size() - end);
+  constexpr std::pair<std::string_view, int64_t> kUnits[] = {
+      {"s", 1000}, {"m", 60 * 1000}, {"h", 3600 * 1000}, {"d", kDayMs}, {"w", 7 * kDayMs}};
+  for (const auto& [name, ms] : kUnits) {
+    if (unit == name) return base + sign * amount * ms;
+  }
+  if (unit == "mo") return AddMonths(base, sign * amount);
+  if (unit == "y") return AddMonths(base, sign * amount * 12);
+  return std::nullopt;
 }
 
 }  // namespace sluice::index

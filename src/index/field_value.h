@@ -31,6 +31,12 @@ bool IsNumericKind(FieldKind kind);
 // PST/PDT. The weekday, when given, is not checked against the date.
 std::optional<int64_t> ParseDateMs(std::string_view text);
 
+// A date relative to `now_ms`, as Coveo's query syntax writes them: "now", "today" (midnight
+// UTC), "yesterday", each optionally followed by +N or -N and a unit: s, m (minutes), h, d, w,
+// mo (calendar months) or y (calendar years), e.g. "today-7d", "now+1h", "today-1mo".
+// Case-insensitive; nullopt for anything else.
+std::optional<int64_t> ParseRelativeDateMs(std::string_view text, int64_t now_ms);
+
 // A decimal number ("12", "-3.5", "1e3", "5.5E0"); nullopt unless the whole text is one.
 std::optional<double> ParseDecimal(std::string_view text);
 

@@ -116,5 +116,25 @@ TEST(FieldKindFromTypeTest, MapsCatalogTypes) {
   EXPECT_FALSE(IsNumericKind(FieldKind::kString));
 }
 
+TEST(FieldValueTest, RelativeDates) {
+  constexpr int64_t kNow = 1773576000000;    // 2026-03-15T12:00:00Z
+  constexpr int64_t kToday = 1773532800000;  // 2026-03-15T00:00:00Z
+  constexpr int64_t kDay = 86400000;
+  EXPECT_EQ(ParseRelativeDateMs("now", kNow), kNow);
+  EXPECT_EQ(ParseRelativeDateMs("Today", kNow), kToday);
+  EXPECT_EQ(ParseRelativeDateMs("yesterday", kNow), kToday - kDay);
+  EXPECT_EQ(ParseRelativeDateMs("now-90m", kNow), kNow - 90 * 60000);
+  EXPECT_EQ(ParseRelativeDateMs("today+2w", kNow), kToday + 14 * kDay);
+  EXPECT_EQ(ParseRelativeDateMs("now-1h", kNow), kNow - 3600000);
+  EXPECT_EQ(ParseRelativeDateMs("today-1mo", kNow), 1771113600000);  // 2026-02-15
+  EXPECT_EQ(ParseRelativeDateMs("today-1y", kNow), 1741996800000);   // 2025-03-15
+  // 2024-03-31 minus a month is 2024-02-29, the last day February has.
+  EXPECT_EQ(ParseRelativeDateMs("today-1mo", 1711843200000), 1709164800000);
+  EXPECT_EQ(ParseRelativeDateMs("now-", kNow), std::nullopt);
+  EXPECT_EQ(ParseRelativeDateMs("now-3", kNow), std::nullopt);
+  EXPECT_EQ(ParseRelativeDateMs("tomorrow", kNow), std::nullopt);
+  EXPECT_EQ(ParseRelativeDateMs("now*2d", kNow), std::nullopt);
+}
+
 }  // namespace
 }  // namespace sluice::index

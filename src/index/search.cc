@@ -12,6 +12,7 @@
 
 #include <xapian.h>
 
+#include "base/clock.h"
 #include "index/facet_counter.h"
 #include "index/field_query.h"
 #include "index/field_value.h"
@@ -362,6 +363,7 @@ base::Result<ParsedRequest> ParseRequest(const SearchRequest& request, const Fie
                         {"lq", &request.lq, Strictness::kStrict, Xapian::Query::OP_OR},
                         {"dq", &request.dq, Strictness::kStrict, Xapian::Query::OP_AND}};
   std::optional<Xapian::Query> disjunction;
+  const int64_t now_ms = request.now_ms != 0 ? request.now_ms : base::SystemClock().NowMs();
   for (const Part& part : parts) {
     if (IsBlank(*part.text)) continue;
     if (part.name == "q" && !request.enable_query_syntax) {
@@ -370,7 +372,7 @@ base::Result<ParsedRequest> ParseRequest(const SearchRequest& request, const Fie
       parsed.words += *part.text + " ";
       continue;
     }
-    const FieldQueryText text = ExtractFieldExpressions(*part.text, kFieldExpressionPrefix);
+    const FieldQueryText text = ExtractFieldExpressions(*part.text, kFieldExpressionPrefix, now_ms);
     auto query = ParseUserQuery(text, slots, db, part.strictness, part.default_op);
     if (!query.ok()) {
       return base::InvalidArgument(std::string(part.name) + ": " + query.status().message());

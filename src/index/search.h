@@ -81,6 +81,8 @@ struct SearchRequest {
   // for a key come after those with one.
   std::vector<SortKey> sort;
   Viewer viewer;  // default: anonymous
+  // What relative dates in field expressions count from ("today-7d"); 0: the current time.
+  int64_t now_ms = 0;
   // Every facet counts the items that match the query and every other facet's selection; its
   // own selection narrows the results but not its own counts, so a user can select more.
   std::vector<FacetRequest> facets;

@@ -90,6 +90,11 @@ class SearchApiTest(SluiceTestCase):
                                                         dq="@title==\"Pears only\"")),
                          ["Cherries", "Pears only"])
 
+    def test_relative_dates(self):
+        # Items are dated when Sluice received them: just now.
+        self.assertEqual(self.sluice.search("", aq="@date>=today-1d")["totalCount"], len(ITEMS))
+        self.assertEqual(self.sluice.search("", aq="@date<now-1y")["totalCount"], 0)
+
     def test_malformed_expressions_are_400_saying_where(self):
         status, res = self.sluice.json("POST", "/rest/search/v2", {"aq": "@author== OR x"})
         self.assertEqual(status, 400, res)
