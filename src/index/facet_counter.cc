@@ -65,11 +65,22 @@ bool IsRangeFacet(const FacetRequest& facet) { return facet.type != FacetRequest
 
 std::optional<Xapian::Query> FacetSelectionQuery(const FacetRequest& facet,
                                                  const FieldSlots& slots) {
+  auto terms = [&](const std::vector<std::string>& values) {
+    std::vector<Xapian::Query> queries;
+    queries.reserve(values.size());
+    for (const std::string& value : values) {
+      queries.emplace_back(FieldValueTerm(facet.field, FoldFieldValue(value)));
+    }
+    return Xapian::Query(Xapian::Query::OP_OR, queries.begin(), queries.end());
+  };
   std::vector<Xapian::Query> any;
   if (!IsRangeFacet(facet)) {
-    for (const std::string& value : facet.selected) {
-      any.emplace_back(FieldValueTerm(facet.field, FoldFieldValue(value)));
+    if (facet.selected.empty() && facet.excluded.empty()) return std::nullopt;
+    Xapian::Query kept = facet.selected.empty() ? MatchAllQuery() : terms(facet.selected);
+    if (!facet.excluded.empty()) {
+      kept = Xapian::Query(Xapian::Query::OP_AND_NOT, kept, terms(facet.excluded));
     }
+    return Weightless(kept);
   } else {
     const std::optional<Xapian::valueno> slot = NumberSlot(facet.field, slots);
     for (const FacetRequest::Range& range : facet.ranges) {
@@ -143,19 +154,30 @@ FacetResult FacetCounter::SpecificResult(const Tally& tally) const {
   const FacetRequest& request = *tally.request;
   std::unordered_set<std::string> selected;
   for (const std::string& value : request.selected) selected.insert(FoldFieldValue(value));
+  std::unordered_set<std::string> excluded;
+  for (const std::string& value : request.excluded) excluded.insert(FoldFieldValue(value));
   std::unordered_set<std::string> allowed;
   for (const std::string& value : request.allowed_values) allowed.insert(FoldFieldValue(value));
 
   std::vector<FacetValue> values;
   for (const auto& [folded, spelling_and_count] : tally.values) {
     if (!allowed.empty() && !allowed.contains(folded)) continue;
-    values.push_back(SpecificValue(spelling_and_count.first, spelling_and_count.second,
-                                   selected.contains(folded)));
+    FacetValue value = SpecificValue(spelling_and_count.first, spelling_and_count.second,
+                                     selected.contains(folded));
+    value.excluded = excluded.contains(folded);
+    values.push_back(std::move(value));
   }
-  // A selected value no counted item has still shows, so that it can be deselected.
+  // A selected or excluded value no counted item has still shows, so that it can be cleared.
   for (const std::string& value : request.selected) {
     if (!tally.values.contains(FoldFieldValue(value))) {
       values.push_back(SpecificValue(value, 0, true));
+    }
+  }
+  for (const std::string& value : request.excluded) {
+    if (!tally.values.contains(FoldFieldValue(value))) {
+      FacetValue cleared = SpecificValue(value, 0, false);
+      cleared.excluded = true;
+      values.push_back(std::move(cleared));
     }
   }
   auto alphabetical = [](const FacetValue& a, const FacetValue& b) { return a.value < b.value; };
@@ -176,10 +198,10 @@ FacetResult FacetCounter::SpecificResult(const Tally& tally) const {
   FacetResult result;
   if (values.size() > request.number_of_values) {
     result.more_values_available = true;
-    // Keep the first number_of_values, plus every selected value beyond them.
+    // Keep the first number_of_values, plus every selected or excluded value beyond them.
     std::vector<FacetValue> kept(values.begin(), values.begin() + request.number_of_values);
     for (size_t v = request.number_of_values; v < values.size(); ++v) {
-      if (values[v].selected) kept.push_back(values[v]);
+      if (values[v].selected || values[v].excluded) kept.push_back(values[v]);
     }
     values = std::move(kept);
   }

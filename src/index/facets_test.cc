@@ -141,6 +141,22 @@ TEST_F(SearchFeaturesTest, TwoSelectionsIntersect) {
   EXPECT_THAT(Counts(response.facets[1]), UnorderedElementsAre(Pair("Alice", 2), Pair("Bob", 1)));
 }
 
+TEST_F(SearchFeaturesTest, ExcludedValuesLeaveTheirItemsOut) {
+  PutFiveAuthors();
+  SearchRequest request;
+  FacetRequest types = Specific("filetype");
+  types.excluded = {"PDF", "gif"};
+  request.facets = {types, Specific("author")};
+  SearchResponse response = Find(request);
+  EXPECT_THAT(Uris(response), ElementsAre("a2", "c1"));
+  // Its own counts still show pdf, marked excluded; "gif", which no item has, shows too.
+  std::map<std::string, bool> excluded;
+  for (const FacetValue& value : response.facets[0].values) excluded[value.value] = value.excluded;
+  EXPECT_THAT(excluded, UnorderedElementsAre(Pair("pdf", true), Pair("html", false),
+                                             Pair("txt", false), Pair("gif", true)));
+  EXPECT_THAT(Counts(response.facets[1]), UnorderedElementsAre(Pair("alice", 1), Pair("Carol", 1)));
+}
+
 TEST_F(SearchFeaturesTest, NumberOfValuesCutsButKeepsSelected) {
   PutFiveAuthors();
   SearchRequest request;

@@ -35,8 +35,10 @@ struct FacetRequest {
   Type type = Type::kSpecific;
   Order order = Order::kCount;
   uint32_t number_of_values = 8;
-  // kSpecific: values whose items the results are limited to (any of them; case-insensitive).
+  // kSpecific: values whose items the results are limited to (any of them; case-insensitive),
+  // and values whose items are left out.
   std::vector<std::string> selected;
+  std::vector<std::string> excluded;
   // kSpecific: when not empty, only these values are counted (groupBy's allowedValues).
   std::vector<std::string> allowed_values;
   // Range facets: the ranges to count; selected ones also limit the results. Empty: up to
@@ -49,6 +51,7 @@ struct FacetValue {
   FacetRequest::Range range;  // range facets
   uint64_t count = 0;
   bool selected = false;
+  bool excluded = false;
 };
 
 struct FacetResult {

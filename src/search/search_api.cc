@@ -136,7 +136,7 @@ json::object FacetJson(const index::FacetRequest& facet, const index::FacetResul
       out["end"] = RangeBoundJson(facet, value.range.end);
       out["endInclusive"] = value.range.end_inclusive;
     }
-    out["state"] = value.selected ? "selected" : "idle";
+    out["state"] = value.selected ? "selected" : value.excluded ? "excluded" : "idle";
     out["numberOfResults"] = value.count;
     values.push_back(std::move(out));
   }

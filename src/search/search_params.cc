@@ -250,9 +250,11 @@ base::Result<index::FacetRequest> ReadFacet(const json::value& v, const std::str
     const json::value& entry = current->as_array()[i];
     if (!entry.is_object()) return base::InvalidArgument(at + " must be an object");
     const json::object& value = entry.as_object();
-    const bool selected = Lower(StringMember(value, "state")) == "selected";
+    const std::string state = Lower(StringMember(value, "state"));
+    const bool selected = state == "selected";
     if (facet.type == index::FacetRequest::Type::kSpecific) {
       if (selected) facet.selected.push_back(StringMember(value, "value"));
+      if (state == "excluded") facet.excluded.push_back(StringMember(value, "value"));
       continue;
     }
     index::FacetRequest::Range range;

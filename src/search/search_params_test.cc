@@ -52,7 +52,8 @@ TEST(SearchParamsTest, FacetsAsHeadlessSendsThem) {
   auto params = ReadSearchParams(Post(R"({"facets":[
       {"facetId":"author-1","field":"author","type":"specific","numberOfValues":5,
        "sortCriteria":"alphanumeric",
-       "currentValues":[{"value":"Ada","state":"selected"},{"value":"Bob","state":"idle"}]},
+       "currentValues":[{"value":"Ada","state":"selected"},{"value":"Bob","state":"idle"},
+                        {"value":"Eve","state":"excluded"}]},
       {"facetId":"when","field":"date","type":"dateRange","generateAutomaticRanges":false,
        "currentValues":[{"start":"2026/01/01@00:00:00","end":"2026/02/01@00:00:00",
                          "endInclusive":false,"state":"selected"}]}],
@@ -65,6 +66,7 @@ TEST(SearchParamsTest, FacetsAsHeadlessSendsThem) {
   EXPECT_EQ(author.number_of_values, 5u);
   EXPECT_EQ(author.order, index::FacetRequest::Order::kAlphaAscending);
   EXPECT_THAT(author.selected, ElementsAre("Ada"));
+  EXPECT_THAT(author.excluded, ElementsAre("Eve"));
   const index::FacetRequest& when = params->request.facets[1];
   EXPECT_EQ(when.type, index::FacetRequest::Type::kDateRange);
   ASSERT_EQ(when.ranges.size(), 1u);
