@@ -1,6 +1,7 @@
 // A bounded multi-producer multi-consumer queue whose waits end on stop.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -34,16 +35,17 @@ class BlockingQueue {
     return value;
   }
 
-  // Takes what is queued without waiting, up to `max`.
-  std::deque<T> Drain(size_t max) {
-    std::lock_guard lock(mu_);
-    std::deque<T> out;
-    while (!items_.empty() && out.size() < max) {
-      out.push_back(std::move(items_.front()));
-      items_.pop_front();
+  // Like Pop, but gives up after `timeout`: nullopt then too.
+  template <typename Rep, typename Period>
+  std::optional<T> PopFor(std::chrono::duration<Rep, Period> timeout, const std::stop_token& stop) {
+    std::unique_lock lock(mu_);
+    if (!not_empty_.wait_for(lock, stop, timeout, [&] { return !items_.empty(); })) {
+      return std::nullopt;
     }
-    not_full_.notify_all();
-    return out;
+    T value = std::move(items_.front());
+    items_.pop_front();
+    not_full_.notify_one();
+    return value;
   }
 
  private:

@@ -32,7 +32,7 @@ namespace sluice::pipeline {
 struct PipelineOptions {
   std::filesystem::path index_root;  // one Xapian database per source below it
   int workers = 2;
-  size_t apply_batch = 64;
+  size_t apply_batch = 256;  // operations per index commit, at most
   // An add that fails for a reason outside the item (an I/O error) is tried
   // again, after retry_delay_ms * attempts, up to max_attempts times in all.
   int max_attempts = 5;
@@ -58,6 +58,8 @@ class Pipeline {
   void Dispatch(const std::stop_token& stop);
   void Work(const std::stop_token& stop);
   void Apply(const std::stop_token& stop);
+  // Grows `batch` with what the workers prepare next, so one commit serves many operations.
+  void CollectBatch(std::vector<Prepared>& batch, const std::stop_token& stop);
   Prepared Prepare(store::Operation op);
   Prepared PrepareBatch(Prepared p);
   // Turns a merge's partial body into the whole merged body of the item.
