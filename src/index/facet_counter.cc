@@ -117,12 +117,18 @@ void FacetCounter::operator()(const Xapian::Document& document, double /*weight*
   if (!specific_by_field_.empty()) {
     const std::string encoded = document.get_value(kFacetSlot);
     ForEachFacetValue(encoded, [&](std::string_view field, std::string_view value) {
-      auto counters = specific_by_field_.find(std::string(field));
+      auto counters = specific_by_field_.find(field);
       if (counters == specific_by_field_.end()) return;
-      const std::string folded = FoldFieldValue(value);
       for (size_t i : counters->second) {
-        auto [entry, added] = tallies_[i].values.try_emplace(folded, std::string(value), 0);
-        ++entry->second.second;
+        Tally& tally = tallies_[i];
+        auto known = tally.by_spelling.find(value);
+        if (known == tally.by_spelling.end()) {
+          // Unordered maps keep their elements in place, so the pointer stays valid.
+          auto [entry, added] =
+              tally.values.try_emplace(FoldFieldValue(value), std::string(value), 0);
+          known = tally.by_spelling.emplace(std::string(value), &entry->second).first;
+        }
+        ++known->second->second;
       }
     });
   }
