@@ -30,6 +30,12 @@ test-asan: deps
 	@cmake --build --preset asan -j $(JOBS)
 	@ctest --preset asan -j $(JOBS)
 
+# Search latency on 100,000 synthetic items beside SQLite FTS5 (docs/measurements.md);
+# BENCH_ARGS passes options, e.g. make bench BENCH_ARGS='--items 5000'.
+.PHONY: bench
+bench: build
+	@python3 bench/search_latency.py --sluice $(SLUICE) $(BENCH_ARGS)
+
 format:
 	@git ls-files '*.cc' '*.h' | xargs clang-format -i
 
