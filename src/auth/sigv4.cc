@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "auth/crypto.h"
+#include "base/ascii.h"
 #include "base/random.h"
 
 namespace sluice::auth {
@@ -46,14 +47,6 @@ bool IsAsciiAlnum(char c) {
 // RFC 3986 unreserved characters: the only ones SigV4 leaves unencoded.
 bool IsUnreserved(char c) {
   return IsAsciiAlnum(c) || c == '-' || c == '_' || c == '.' || c == '~';
-}
-
-char AsciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string AsciiLower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](char c) { return AsciiLower(c); });
-  return out;
 }
 
 // SigV4's UriEncode: every byte but the unreserved ones as %XX with upper-case
@@ -179,7 +172,7 @@ std::string CanonicalHeaderValue(std::string_view value) {
 // Host names are case-insensitive and clients leave a default port out of the
 // Host header (WHATWG URL drops it), so both sides sign this form.
 std::string CanonicalHost(std::string_view host) {
-  std::string out = AsciiLower(CanonicalHeaderValue(host));
+  std::string out = base::AsciiLower(CanonicalHeaderValue(host));
   for (std::string_view default_port : {":80", ":443"}) {
     if (out.size() > default_port.size() && out.ends_with(default_port)) {
       out.resize(out.size() - default_port.size());
@@ -314,7 +307,7 @@ Status CheckPath(std::string_view path) {
 Result<CanonicalHeaders> CanonicalPresignHeaders(const PresignInput& input) {
   CanonicalHeaders headers;
   for (const auto& [raw_name, value] : input.headers) {
-    std::string name = AsciiLower(raw_name);
+    std::string name = base::AsciiLower(raw_name);
     if (!IsToken(name)) {
       return base::InvalidArgument("presign header name \"" + raw_name + "\" is not an HTTP token");
     }
@@ -567,7 +560,7 @@ class Verifier {
     std::vector<std::string_view> names = Split(text, ';');
     bool canonical = true;
     for (size_t i = 0; i < names.size(); ++i) {
-      if (!IsToken(names[i]) || AsciiLower(names[i]) != names[i]) canonical = false;
+      if (!IsToken(names[i]) || base::AsciiLower(names[i]) != names[i]) canonical = false;
       if (i > 0 && !(names[i - 1] < names[i])) canonical = false;
     }
     if (!canonical) {
@@ -590,7 +583,7 @@ class Verifier {
                                                 std::string_view signature_provided) {
     CanonicalHeaders received;
     for (const auto& [raw_name, value] : input_.headers) {
-      std::string name = AsciiLower(raw_name);
+      std::string name = base::AsciiLower(raw_name);
       if (name == "host") continue;  // taken from input_.host
       auto [it, inserted] = received.emplace(name, CanonicalHeaderValue(value));
       // Repeated headers are signed as one, values joined by ',' (SigV4 rule).

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "base/ascii.h"
 #include "base/clock.h"
 #include "base/fs.h"
 #include "base/random.h"
@@ -61,6 +62,13 @@ TEST(ClockTest, ParsesW3cDateTimes) {
   EXPECT_FALSE(ParseIso8601Ms("2013-13-24"));
   EXPECT_FALSE(ParseIso8601Ms("yesterday"));
   EXPECT_FALSE(ParseIso8601Ms("2013-05-24T00:00:00Zjunk"));
+}
+
+TEST(AsciiTest, LowersOnlyAsciiLetters) {
+  EXPECT_EQ(AsciiLower("VirtualGroup_ÉMILE 42"), "virtualgroup_Émile 42");
+  EXPECT_TRUE(EqualsIgnoreAsciiCase("Content-Type", "content-TYPE"));
+  EXPECT_FALSE(EqualsIgnoreAsciiCase("content-type", "content-typ"));
+  EXPECT_FALSE(EqualsIgnoreAsciiCase("É", "é"));  // bytes beyond ASCII compare exactly
 }
 
 }  // namespace

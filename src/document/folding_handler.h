@@ -14,18 +14,12 @@
 #include <boost/json/basic_parser.hpp>
 #include <boost/json/value.hpp>
 
+#include "base/ascii.h"
 #include "base/status.h"
 
 namespace sluice::document::internal {
 
 namespace json = boost::json;
-
-inline std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 class FoldingHandler {
  public:
@@ -59,7 +53,7 @@ class FoldingHandler {
   }
   bool on_key(std::string_view s, size_t, json::error_code& ec) {
     key_ += s;
-    std::string folded = Lower(key_);
+    std::string folded = base::AsciiLower(key_);
     json::object& obj = stack_.back().as_object();
     if (obj.contains(folded)) {
       error = "duplicate key '" + key_ + "' (keys are case-insensitive)";

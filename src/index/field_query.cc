@@ -8,6 +8,7 @@
 
 #include <xapian.h>
 
+#include "base/ascii.h"
 #include "index/field_value.h"
 #include "index/xapian_schema.h"
 
@@ -17,7 +18,6 @@ namespace {
 bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 bool IsAsciiLetter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool IsNameChar(char c) { return IsAsciiLetter(c) || (c >= '0' && c <= '9') || c == '_'; }
-char AsciiLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
 bool AtWordStart(std::string_view query, size_t pos) {
   if (pos == 0) return true;
@@ -42,7 +42,7 @@ class ExpressionReader {
     FieldExpression expression;
     ++pos_;  // "@"
     while (pos_ < query_.size() && IsNameChar(query_[pos_])) {
-      expression.name.push_back(AsciiLower(query_[pos_++]));
+      expression.name.push_back(base::AsciiLower(query_[pos_++]));
     }
     if (expression.name.empty() || !IsAsciiLetter(expression.name.front())) return std::nullopt;
     std::optional<FieldOperator> op = TakeOperator();

@@ -7,18 +7,10 @@
 #include <ctime>
 #include <string>
 
+#include "base/ascii.h"
+
 namespace sluice::index {
 namespace {
-
-char AsciiLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (AsciiLower(a[i]) != AsciiLower(b[i])) return false;
-  }
-  return true;
-}
 
 bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
@@ -129,11 +121,12 @@ std::optional<int> MonthNumber(std::string_view word) {
       "january", "february", "march",     "april",   "may",      "june",
       "july",    "august",   "september", "october", "november", "december"};
   for (size_t i = 0; i < kMonths.size(); ++i) {
-    if (EqualsIgnoreCase(word, kMonths[i].substr(0, 3)) || EqualsIgnoreCase(word, kMonths[i])) {
+    if (base::EqualsIgnoreAsciiCase(word, kMonths[i].substr(0, 3)) ||
+        base::EqualsIgnoreAsciiCase(word, kMonths[i])) {
       return static_cast<int>(i) + 1;
     }
   }
-  if (EqualsIgnoreCase(word, "sept")) return 9;
+  if (base::EqualsIgnoreAsciiCase(word, "sept")) return 9;
   return std::nullopt;
 }
 
@@ -141,7 +134,9 @@ bool IsWeekday(std::string_view word) {
   static constexpr std::array<std::string_view, 7> kDays = {
       "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"};
   for (std::string_view day : kDays) {
-    if (EqualsIgnoreCase(word, day.substr(0, 3)) || EqualsIgnoreCase(word, day)) return true;
+    if (base::EqualsIgnoreAsciiCase(word, day.substr(0, 3)) ||
+        base::EqualsIgnoreAsciiCase(word, day))
+      return true;
   }
   return false;
 }
@@ -176,8 +171,8 @@ bool TakeTime(Cursor& c, DateTime* t) {
   const size_t before_suffix = c.pos();
   c.SkipBlanks();
   std::string_view suffix = c.TakeLetters();
-  const bool am = EqualsIgnoreCase(suffix, "am");
-  const bool pm = EqualsIgnoreCase(suffix, "pm");
+  const bool am = base::EqualsIgnoreAsciiCase(suffix, "am");
+  const bool pm = base::EqualsIgnoreAsciiCase(suffix, "pm");
   if (!am && !pm) {
     c.set_pos(before_suffix);
     return true;
@@ -205,7 +200,7 @@ std::optional<int> ZoneNameOffset(std::string_view name) {
                                                    {"pst", -8},
                                                    {"pdt", -7}}};
   for (const Zone& zone : kZones) {
-    if (EqualsIgnoreCase(name, zone.name)) return zone.hours * 60;
+    if (base::EqualsIgnoreAsciiCase(name, zone.name)) return zone.hours * 60;
   }
   return std::nullopt;
 }
@@ -334,10 +329,10 @@ std::optional<int64_t> ParseEpochMs(std::string_view text) {
 }  // namespace
 
 FieldKind FieldKindFromType(std::string_view type) {
-  if (EqualsIgnoreCase(type, "LONG")) return FieldKind::kLong;
-  if (EqualsIgnoreCase(type, "LONG_64")) return FieldKind::kLong64;
-  if (EqualsIgnoreCase(type, "DOUBLE")) return FieldKind::kDouble;
-  if (EqualsIgnoreCase(type, "DATE")) return FieldKind::kDate;
+  if (base::EqualsIgnoreAsciiCase(type, "LONG")) return FieldKind::kLong;
+  if (base::EqualsIgnoreAsciiCase(type, "LONG_64")) return FieldKind::kLong64;
+  if (base::EqualsIgnoreAsciiCase(type, "DOUBLE")) return FieldKind::kDouble;
+  if (base::EqualsIgnoreAsciiCase(type, "DATE")) return FieldKind::kDate;
   return FieldKind::kString;
 }
 
@@ -419,8 +414,7 @@ int64_t AddMonths(int64_t epoch_ms, int64_t months) {
 std::optional<int64_t> ParseRelativeDateMs(std::string_view text, int64_t now_ms) {
   std::string lower;
   for (char c : text) {
-    if (c == ' ' || c == '\t') continue;
-    lower.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+    if (c != ' ' && c != '\t') lower.push_back(base::AsciiLower(c));
   }
   const int64_t today = now_ms - ((now_ms % kDayMs) + kDayMs) % kDayMs;
   int64_t base = 0;

@@ -2,6 +2,8 @@
 
 #include <cstdint>
 
+#include "base/ascii.h"
+
 namespace sluice::index {
 namespace {
 
@@ -49,13 +51,7 @@ std::string Key(std::string_view type, std::string_view provider, std::string_vi
 
 }  // namespace
 
-std::string FoldIdentityName(std::string_view name) {
-  std::string folded(name);
-  for (char& c : folded) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return folded;
-}
+std::string FoldIdentityName(std::string_view name) { return base::AsciiLower(name); }
 
 std::string FoldIdentityType(std::string_view type) {
   std::string folded;

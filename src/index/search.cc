@@ -12,6 +12,7 @@
 
 #include <xapian.h>
 
+#include "base/ascii.h"
 #include "base/clock.h"
 #include "index/facet_counter.h"
 #include "index/field_query.h"
@@ -551,12 +552,6 @@ base::Status FindItem(const Xapian::Database& db, std::string_view uri,
   return base::Status::Ok();
 }
 
-std::string AsciiLower(std::string_view text) {
-  std::string lower(text);
-  for (char& c : lower) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-  return lower;
-}
-
 std::string_view TrimBlanks(std::string_view text) {
   const size_t start = text.find_first_not_of(" \t");
   if (start == std::string_view::npos) return {};
@@ -613,7 +608,7 @@ base::Status RunSuggest(const Xapian::Database& db, const SuggestRequest& reques
 
 std::vector<SortKey> ParseSortCriteria(std::string_view criteria) {
   std::vector<SortKey> keys;
-  const std::string lower = AsciiLower(criteria);
+  const std::string lower = base::AsciiLower(criteria);
   std::string_view rest = lower;
   while (!rest.empty()) {
     const size_t comma = rest.find(',');

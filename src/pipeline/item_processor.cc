@@ -1,13 +1,13 @@
 #include "pipeline/item_processor.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cstdio>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include "base/ascii.h"
 #include "codec/base64.h"
 #include "codec/compression.h"
 #include "codec/decompressor.h"
@@ -59,9 +59,7 @@ index::Metadata CollectMetadata(const json::object& o) {
 // spells them in camel case, other bodies may fold them).
 const json::value* FindKey(const json::object& o, std::string_view key) {
   for (const auto& [name, value] : o) {
-    if (name.size() == key.size() &&
-        std::equal(name.begin(), name.end(), key.begin(),
-                   [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
+    if (base::EqualsIgnoreAsciiCase(name, key)) {
       return &value;
     }
   }

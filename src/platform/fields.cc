@@ -7,6 +7,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "base/ascii.h"
 #include "push/params.h"
 
 namespace sluice::platform {
@@ -125,13 +126,6 @@ std::string Upper(std::string_view s) {
   return out;
 }
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 base::Status SetOrder(std::string_view raw, FieldListing& listing) {
   std::string order = Upper(raw);
   if (order != "ASC" && order != "DESC") {
@@ -143,7 +137,7 @@ base::Status SetOrder(std::string_view raw, FieldListing& listing) {
 }
 
 base::Status CheckSortBy(std::string_view raw) {
-  if (Lower(raw) != "name") {
+  if (base::AsciiLower(raw) != "name") {
     return base::InvalidArgument(
         "Parameter 'sortBy' must be 'name', the only order Sluice lists "
         "fields in (got " +
@@ -196,7 +190,8 @@ bool Passes(const store::Field& f, const FieldListing& l) {
   if (l.origin == FieldOrigin::kUser && system) return false;
   if (l.origin == FieldOrigin::kSystem && !system) return false;
   if (!l.type.empty() && f.type != l.type) return false;
-  if (!l.name_contains.empty() && Lower(f.name).find(Lower(l.name_contains)) == std::string::npos) {
+  if (!l.name_contains.empty() &&
+      base::AsciiLower(f.name).find(base::AsciiLower(l.name_contains)) == std::string::npos) {
     return false;
   }
   if (!l.names.empty() && std::find(l.names.begin(), l.names.end(), f.name) == l.names.end()) {

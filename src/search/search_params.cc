@@ -8,6 +8,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include "base/ascii.h"
 #include "document/json_body.h"
 #include "index/field_schema.h"
 #include "index/field_value.h"
@@ -39,12 +40,6 @@ constexpr std::string_view kParameterNames[] = {"q",
                                                 "enableQuerySyntax",
                                                 "organizationId"};
 
-std::string Lower(std::string_view text) {
-  std::string lower(text);
-  for (char& c : lower) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-  return lower;
-}
-
 // "a=1&b=2" into `out` (keys folded), without overwriting keys already there.
 base::Status ReadFormBody(std::string_view body, json::object& out) {
   size_t start = 0;
@@ -61,7 +56,7 @@ base::Status ReadFormBody(std::string_view body, json::object& out) {
     if (!key.ok() || !value.ok()) {
       return base::InvalidArgument("the form body has a malformed percent escape");
     }
-    out.emplace(Lower(*key), *value);
+    out.emplace(base::AsciiLower(*key), *value);
   }
   return base::Status::Ok();
 }
@@ -72,7 +67,7 @@ class Params {
   explicit Params(json::object values) : values_(std::move(values)) {}
 
   const json::value* Find(std::string_view name) const {
-    auto it = values_.find(Lower(name));
+    auto it = values_.find(base::AsciiLower(name));
     return it == values_.end() || it->value().is_null() ? nullptr : &it->value();
   }
 
@@ -110,8 +105,9 @@ class Params {
     const json::value* v = Find(name);
     if (v == nullptr) return fallback;
     if (v->is_bool()) return v->as_bool();
-    if (v->is_string() && (Lower(v->as_string()) == "true" || Lower(v->as_string()) == "false")) {
-      return Lower(v->as_string()) == "true";
+    if (v->is_string() && (base::AsciiLower(v->as_string()) == "true" ||
+                           base::AsciiLower(v->as_string()) == "false")) {
+      return base::AsciiLower(v->as_string()) == "true";
     }
     return base::InvalidArgument("'" + std::string(name) + "' must be true or false");
   }
@@ -155,7 +151,7 @@ class Params {
       }
     }
     for (std::string& field : raw) {
-      std::string lower = Lower(field);
+      std::string lower = base::AsciiLower(field);
       const size_t first = lower.find_first_not_of(" @");
       if (first == std::string::npos) continue;
       lower = lower.substr(first, lower.find_last_not_of(' ') - first + 1);
@@ -175,7 +171,7 @@ std::string StringMember(const json::object& o, std::string_view key) {
 
 // "@Author" -> "author"; InvalidArgument naming `where` unless it is a field name.
 base::Result<std::string> FieldOf(const json::object& o, const std::string& where) {
-  std::string field = Lower(StringMember(o, "field"));
+  std::string field = base::AsciiLower(StringMember(o, "field"));
   if (!field.empty() && field.front() == '@') field.erase(0, 1);
   if (!index::IsFieldName(field)) {
     return base::InvalidArgument(where + ".field must be a field name such as \"author\"");
@@ -211,7 +207,7 @@ base::Result<double> RangeBound(const json::value* v, bool date, const std::stri
 }
 
 index::FacetRequest::Order OrderOf(std::string_view criteria) {
-  const std::string lower = Lower(criteria);
+  const std::string lower = base::AsciiLower(criteria);
   if (lower == "alphanumeric" || lower == "alphaascending" || lower == "alphanumericascending") {
     return index::FacetRequest::Order::kAlphaAscending;
   }
@@ -229,7 +225,7 @@ base::Result<index::FacetRequest> ReadFacet(const json::value& v, const std::str
   SLUICE_ASSIGN_OR_RETURN(facet.field, FieldOf(o, where));
   facet.id = StringMember(o, "facetid");
   if (facet.id.empty()) facet.id = facet.field;
-  const std::string type = Lower(StringMember(o, "type"));
+  const std::string type = base::AsciiLower(StringMember(o, "type"));
   if (type == "daterange") {
     facet.type = index::FacetRequest::Type::kDateRange;
   } else if (type == "numericalrange") {
@@ -250,7 +246,7 @@ base::Result<index::FacetRequest> ReadFacet(const json::value& v, const std::str
     const json::value& entry = current->as_array()[i];
     if (!entry.is_object()) return base::InvalidArgument(at + " must be an object");
     const json::object& value = entry.as_object();
-    const std::string state = Lower(StringMember(value, "state"));
+    const std::string state = base::AsciiLower(StringMember(value, "state"));
     const bool selected = state == "selected";
     if (facet.type == index::FacetRequest::Type::kSpecific) {
       if (selected) facet.selected.push_back(StringMember(value, "value"));
@@ -325,7 +321,7 @@ base::Status ReadList(const Params& params, std::string_view name, ReadOne&& rea
 
 base::Result<json::object> CollectParameters(const http::Request& request) {
   json::object values;
-  const std::string content_type = Lower(request.Header("Content-Type").value_or(""));
+  const std::string content_type = base::AsciiLower(request.Header("Content-Type").value_or(""));
   if (content_type.starts_with("application/x-www-form-urlencoded")) {
     SLUICE_RETURN_IF_ERROR(ReadFormBody(request.body, values));
   } else if (request.body.find_first_not_of(" \t\r\n") != std::string::npos) {
@@ -336,8 +332,9 @@ base::Result<json::object> CollectParameters(const http::Request& request) {
     values = std::move(parsed->as_object());
   }
   for (std::string_view name : kParameterNames) {
-    if (values.contains(Lower(name))) continue;
-    if (std::optional<std::string> value = request.Query(name)) values.emplace(Lower(name), *value);
+    if (values.contains(base::AsciiLower(name))) continue;
+    if (std::optional<std::string> value = request.Query(name))
+      values.emplace(base::AsciiLower(name), *value);
   }
   return values;
 }
