@@ -57,11 +57,6 @@ std::optional<Pushed> LoadPushed(store::StateStore& store, const store::Item& it
   return out;
 }
 
-std::string StringMember(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  return v != nullptr && v->is_string() ? std::string(v->as_string()) : "";
-}
-
 // Keys that may view all content (admin implies it).
 bool IsViewer(const store::ApiKey& key) {
   return push::HasPrivilege(key, push::kPrivilegeViewAllContent);

@@ -15,6 +15,11 @@ uint32_t ParseCount(const std::optional<std::string>& raw, uint32_t fallback, ui
   return std::min(v, max);
 }
 
+std::string StringMember(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  return v != nullptr && v->is_string() ? std::string(v->as_string()) : "";
+}
+
 json::object MetadataObject(const index::Metadata& metadata) {
   json::object out;
   for (const auto& [name, values] : metadata) {

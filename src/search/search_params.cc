@@ -12,6 +12,7 @@
 #include "document/json_body.h"
 #include "index/field_schema.h"
 #include "index/field_value.h"
+#include "search/json_fields.h"
 
 namespace sluice::search {
 namespace {
@@ -163,11 +164,6 @@ class Params {
  private:
   json::object values_;
 };
-
-std::string StringMember(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  return v != nullptr && v->is_string() ? std::string(v->as_string()) : "";
-}
 
 // "@Author" -> "author"; InvalidArgument naming `where` unless it is a field name.
 base::Result<std::string> FieldOf(const json::object& o, const std::string& where) {

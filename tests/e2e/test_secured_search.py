@@ -11,7 +11,8 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from sluice_process import API_KEY, Sluice, SluiceTestCase  # noqa: E402
+from sluice_process import API_KEY, Sluice  # noqa: E402
+from test_platform import PlatformTestCase  # noqa: E402
 
 ORG = "/rest/organizations/local"
 TOKEN = "/rest/search/v2/token"
@@ -33,15 +34,7 @@ def user(name, provider=None, type_=None):
     return u
 
 
-class SecuredTestCase(SluiceTestCase):
-    def create_key(self, privileges, source_ids=None):
-        body = {"displayName": "secured search", "privileges": privileges}
-        if source_ids is not None:
-            body["sourceIds"] = source_ids
-        status, res = self.sluice.json("POST", f"{ORG}/apikeys", body)
-        self.assertEqual(status, 201, res)
-        return res
-
+class SecuredTestCase(PlatformTestCase):
     def issue(self, key, body, query=""):
         return self.sluice.json("POST", TOKEN + query, body, key=key)
 
@@ -49,14 +42,6 @@ class SecuredTestCase(SluiceTestCase):
         status, res = self.issue(key, dict(userIds=list(users), **extra))
         self.assertEqual(status, 200, res)
         return res["token"]
-
-    def assert_error(self, answer, status, error_code, *words):
-        got_status, body = answer
-        self.assertEqual(got_status, status, body)
-        self.assertEqual(body["errorCode"], error_code, body)
-        self.assertEqual(body["statusCode"], status, body)
-        for word in words:
-            self.assertIn(word, body["message"])
 
 
 class PrivilegesTest(SecuredTestCase):
