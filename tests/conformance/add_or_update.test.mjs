@@ -121,7 +121,11 @@ describe('addOrUpdateDocument', () => {
     const res = await waitForCount(sluice, after, 1);
     assert.equal(res.results[0].title, 'v2');
     assert.equal((await sluice.search(before)).totalCount, 0, 'the first version is gone');
-    const ops = (await sluice.logs({documentId: uri})).filter((e) => e.result === 'COMPLETED').map((e) => e.operation);
+    // The index commits before the log entries are written, so the log can trail the search.
+    const completed = async () => (await sluice.logs({documentId: uri}))
+        .filter((e) => e.result === 'COMPLETED').map((e) => e.operation);
+    await sluice.waitFor('two COMPLETED log entries', async () => (await completed()).length >= 2);
+    const ops = await completed();
     assert.equal(ops.length, 2, `two completed operations, got ${ops}`);
   });
 

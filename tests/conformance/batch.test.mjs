@@ -148,9 +148,15 @@ describe('batch updates through file containers', () => {
 
     const res = await waitForCount(sluice, word, uris.length);
     assert.equal(res.totalCount, uris.length);
-    const added = (await sluice.logs({documentId: `https://example.com/files/${word}/`, matching: 'PARTIAL',
-      filters: {operations: ['ADD'], results: ['COMPLETED']}}));
-    assert.equal(new Set(added.map((e) => e.id)).size, uris.length, 'a COMPLETED ADD log entry per item');
+    // The index commits before the log entries are written, so the log can trail the search.
+    const logged = new Set();
+    await sluice.waitFor(`a COMPLETED ADD log entry for each of ${uris.length} items`, async () => {
+      const added = await sluice.logs({documentId: `https://example.com/files/${word}/`, matching: 'PARTIAL',
+        filters: {operations: ['ADD'], results: ['COMPLETED']}});
+      for (const e of added) logged.add(e.id);
+      return logged.size >= uris.length;
+    });
+    assert.deepEqual([...logged].sort(), [...uris].sort(), 'a COMPLETED ADD log entry per item, and no other');
 
     const sample = await searchByUri(sluice, `${word}f7i3`);
     const hit = sample.get(`https://example.com/files/${word}/7/3`);

@@ -343,9 +343,11 @@ class PushVariantsTest(SluiceTestCase):
         res = s.wait_for(lambda: (r := s.search("kiwi"))["totalCount"] == 1 and r,
                          what="the delete older than 250")
         self.assertEqual(res["results"][0]["uri"], "http://old/c")
-        status, logs = s.json("GET", "/logs/v1/organizations/local?documentId=http://old/a"
-                                     "&operations=DELETE_OLDER_THAN")
-        self.assertEqual(logs["documentLogEntries"][0]["result"], "COMPLETED")
+        # The index commits before the log entries are written, so the log can trail the search.
+        entries = s.wait_for(lambda: s.json("GET", "/logs/v1/organizations/local?documentId=http://old/a"
+                                                   "&operations=DELETE_OLDER_THAN")[1]["documentLogEntries"],
+                             what="the DELETE_OLDER_THAN log line")
+        self.assertEqual(entries[0]["result"], "COMPLETED")
         # An add older than the threshold stays out; a newer one comes back.
         self.assertEqual(s.put_document("http://old/a", {"data": "stale kiwi"},
                                         query="&orderingId=150")[0], 202)
