@@ -1,7 +1,5 @@
 #include "http/server.h"
 
-#include <strings.h>
-
 #include <array>
 #include <atomic>
 #include <optional>
@@ -12,7 +10,9 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "base/ascii.h"
 #include "base/random.h"
+#include "http/framing.h"
 
 namespace sluice::http {
 namespace {
@@ -25,33 +25,10 @@ using tcp = asio::ip::tcp;
 constexpr size_t kStreamChunkBytes = size_t{256} * 1024;
 constexpr uint64_t kMaxLingerBytes = 64ull * 1024 * 1024;
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && ::strncasecmp(a.data(), b.data(), a.size()) == 0;
-}
-
 std::string NewRequestId() {
   std::array<std::byte, 8> b{};
   base::RandomBytes(b);
   return base::HexEncode(b);
-}
-
-// Request smuggling guard: Beast 1.81 accepts some framings that proxies read
-// differently, so anything ambiguous is refused before the body is touched.
-std::optional<std::string> FramingProblem(const bhttp::request_parser<bhttp::empty_body>& p) {
-  const auto& h = p.get();
-  auto te = h.find(bhttp::field::transfer_encoding);
-  if (te == h.end()) return std::nullopt;
-  if (h.find(bhttp::field::content_length) != h.end()) {
-    return "both Transfer-Encoding and Content-Length are present";
-  }
-  if (h.version() < 11) return "Transfer-Encoding is not allowed on HTTP/1.0";
-  if (!EqualsIgnoreCase(te->value(), "chunked")) {
-    return "unsupported Transfer-Encoding '" + std::string(te->value()) + "'";
-  }
-  if (h.count(bhttp::field::transfer_encoding) > 1) {
-    return "more than one Transfer-Encoding header";
-  }
-  return std::nullopt;
 }
 
 }  // namespace
@@ -109,7 +86,7 @@ class Session : public std::enable_shared_from_this<Session> {
                                                   " bytes"));
     }
     if (ec) return WriteAndClose(server_.Error(400, "malformed HTTP request: " + ec.message()));
-    if (auto problem = FramingProblem(*header_parser_)) {
+    if (auto problem = FramingProblem(header_parser_->get())) {
       return WriteAndClose(server_.Error(400, *problem));
     }
     BuildRequest();
@@ -136,7 +113,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!ec) request_.remote_address = endpoint.address().to_string();
     request_.request_id = NewRequestId();
     keep_alive_ = h.keep_alive();
-    expects_continue_ = EqualsIgnoreCase(h[bhttp::field::expect], "100-continue");
+    expects_continue_ = base::EqualsIgnoreAsciiCase(h[bhttp::field::expect], "100-continue");
   }
 
   bool HasBody() const {
