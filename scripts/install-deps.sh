@@ -11,6 +11,8 @@ packages=(
   libcli11-dev
   # test
   libgtest-dev libgmock-dev curl python3 procps
+  # an independent SigV4 signer to cross-check the upload URL verifier
+  python3-botocore
   # sanitizer build and format check
   clang clang-format
   # the conformance suite runs Coveo's Node client
