@@ -30,6 +30,33 @@ test-asan: deps
 	@cmake --build --preset asan -j $(JOBS)
 	@ctest --preset asan -j $(JOBS)
 
+# The concurrent modules (journal, pipeline, HTTP server, the whole server under
+# storage faults) under ThreadSanitizer (clang).
+TSAN_TESTS := sluice_store_tests sluice_faults_tests sluice_http_tests sluice_pipeline_tests \
+	sluice_app_tests
+.PHONY: test-tsan
+test-tsan: deps
+	@cmake --preset tsan >/dev/null
+	@cmake --build --preset tsan -j $(JOBS) --target $(TSAN_TESTS)
+	@ctest --preset tsan -j $(JOBS) -L '^(store|faults|http|pipeline|app)$$'
+
+# The long versions of the reliability suites: 200 SIGKILLs, a 60 s flood, 5 min
+# per fuzz target. docs/RELIABILITY.md quotes their closing lines.
+.PHONY: test-long
+test-long: build
+	@SLUICE_CRASH_KILLS=200 SLUICE_OVERLOAD_SECONDS=60 ctest --preset $(PRESET) -L reliability -V \
+		> $(BUILD_DIR)/reliability.log 2>&1; status=$$?; \
+		grep -E '^[0-9]+: (crash test|overload|bad inputs|auth attacks)|tests passed' \
+		$(BUILD_DIR)/reliability.log; exit $$status
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=300
+
+# libFuzzer targets (fuzz/README.md) under ASan + UBSan, FUZZ_SECONDS each on a scratch
+# copy of the seed corpus; fails on any crash, leak or timeout.
+FUZZ_SECONDS ?= 20
+.PHONY: fuzz
+fuzz: deps
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) JOBS=$(JOBS) ./scripts/fuzz.sh
+
 # Search latency on 100,000 synthetic items beside SQLite FTS5 (docs/measurements.md);
 # BENCH_ARGS passes options, e.g. make bench BENCH_ARGS='--items 5000'.
 .PHONY: bench

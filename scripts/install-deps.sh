@@ -15,6 +15,8 @@ packages=(
   python3-botocore
   # sanitizer build and format check
   clang clang-format
+  # libFuzzer and the sanitizer runtimes (clang only recommends them)
+  libclang-rt-14-dev
   # the conformance suite runs Coveo's Node client
   nodejs
   # the console's browser test drives Debian's chromium with playwright-core

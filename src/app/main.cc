@@ -100,6 +100,27 @@ int Main(int argc, char** argv) {
       ->add_option("--max-pending-operations", config.max_pending_operations,
                    "Journal backlog above which Push API calls get 429 (0: no limit)")
       ->capture_default_str();
+  serve
+      ->add_option("--auth-failure-limit", config.auth_failure_limit,
+                   "Requests with a refused API key or token per minute per client address; "
+                   "429 above (0: no limit)")
+      ->capture_default_str();
+  serve
+      ->add_option("--header-timeout-seconds", config.header_timeout_seconds,
+                   "A request header must arrive within this time, or the connection is closed")
+      ->check(CLI::Range(int64_t{1}, int64_t{3600}))
+      ->capture_default_str();
+  serve
+      ->add_option("--body-timeout-seconds", config.body_timeout_seconds,
+                   "Longest pause within a request body; also the grace period before "
+                   "--min-body-bytes-per-second applies")
+      ->check(CLI::Range(int64_t{1}, int64_t{3600}))
+      ->capture_default_str();
+  serve
+      ->add_option("--min-body-bytes-per-second", config.min_body_bytes_per_second,
+                   "Slowest average rate a request body may arrive at after its grace period "
+                   "(0: no rate rule)")
+      ->capture_default_str();
   serve->add_flag("--ignore-queue-delay", config.ignore_queue_delay,
                   "Run documents/olderthan at once instead of after its queueDelay");
   CLI11_PARSE(app, argc, argv);

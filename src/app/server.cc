@@ -78,6 +78,7 @@ struct Server::Parts {
 
   base::Status Bootstrap();
   void AddOperatorRoutes();
+  base::Status StorageHealth() const;
 };
 
 base::Status Server::Parts::Bootstrap() {
@@ -105,15 +106,32 @@ base::Status Server::Parts::Bootstrap() {
       base::NewUuid(), std::string(kOrganization), auth::HashApiKey(*key), {"admin"}, now});
 }
 
+// Unready after a failed journal write (until restart), and while a full disk
+// that refused a write still has less than min_free_bytes available.
+base::Status Server::Parts::StorageHealth() const {
+  base::Status journal_health = journal->Health();
+  if (journal_health.code() != base::StatusCode::kStorageFull) return journal_health;
+  auto available = config.files->AvailableBytes(config.data_dir);
+  if (!available.ok()) return available.status();
+  if (*available < config.min_free_bytes) {
+    return base::StorageFull("the disk holding " + config.data_dir.string() + " has " +
+                             std::to_string(*available) + " bytes free; writes need " +
+                             std::to_string(config.min_free_bytes));
+  }
+  return base::Status::Ok();
+}
+
 void Server::Parts::AddOperatorRoutes() {
   router.Add("GET", "/healthz",
              [](http::Request&) { return http::Response::Json(200, R"({"status":"ok"})"); });
   router.Add("GET", "/readyz", [this](http::Request&) {
-    auto pending = store->PendingCount();
-    if (!pending.ok()) {
-      boost::json::object body{{"status", "unavailable"}, {"reason", pending.status().message()}};
+    auto unready = [](const base::Status& why) {
+      boost::json::object body{{"status", "unavailable"}, {"reason", why.message()}};
       return http::Response::Json(503, boost::json::serialize(body));
-    }
+    };
+    if (base::Status storage = StorageHealth(); !storage.ok()) return unready(storage);
+    auto pending = store->PendingCount();
+    if (!pending.ok()) return unready(pending.status());
     boost::json::object body{{"status", "ready"}, {"pendingOperations", *pending}};
     return http::Response::Json(200, boost::json::serialize(body));
   });
@@ -150,10 +168,13 @@ base::Result<std::unique_ptr<Server>> Server::Open(const ServeConfig& config) {
     return base::InvalidArgument("--container-ttl-seconds must be within 1..604800");
   }
   const auto& dir = config.data_dir;
+  if (p.config.files == nullptr) p.config.files = std::make_shared<base::PosixFs>();
   SLUICE_RETURN_IF_ERROR(base::MakeDirs(dir / "keys"));
-  SLUICE_ASSIGN_OR_RETURN(p.store, store::OpenSqliteStateStore(dir / "state.db"));
+  SLUICE_ASSIGN_OR_RETURN(p.store,
+                          store::OpenSqliteStateStore(dir / "state.db", config.sqlite_vfs));
   SLUICE_ASSIGN_OR_RETURN(auto master_key, blob::LoadOrCreateKeyFile(dir / "keys" / "blob.key"));
-  SLUICE_ASSIGN_OR_RETURN(p.blobs, blob::OpenLocalBlobStore(dir / "blobs", master_key));
+  SLUICE_ASSIGN_OR_RETURN(p.blobs,
+                          blob::OpenLocalBlobStore(dir / "blobs", master_key, p.config.files));
   SLUICE_ASSIGN_OR_RETURN(std::string secret, LoadOrCreateSecret(dir / "keys" / "upload.secret"));
   SLUICE_ASSIGN_OR_RETURN(auto token_signer, search::SearchTokenSigner::LoadOrCreate(
                                                  dir / "keys" / "search-token.key"));
@@ -170,8 +191,7 @@ base::Result<std::unique_ptr<Server>> Server::Open(const ServeConfig& config) {
   push::PushOptions push_options;
   push_options.containers.public_url =
       config.public_url.empty() ? "http://" + config.listen : config.public_url;
-  push_options.containers.upload_credentials.access_key_id = "SLUICE" + secret.substr(0, 14);
-  push_options.containers.upload_credentials.secret_access_key = secret;
+  push_options.containers.upload_credentials = auth::UploadCredentialsFromSecret(secret);
   push_options.containers.ttl_seconds = config.container_ttl_seconds;
   push_options.max_container_bytes = config.max_container_bytes;
   push_options.throttle.requests_per_second = config.rate_limit;
@@ -180,6 +200,8 @@ base::Result<std::unique_ptr<Server>> Server::Open(const ServeConfig& config) {
   p.push_api =
       std::make_unique<push::PushApi>(*p.store, *p.journal, *p.blobs, p.clock, push_options);
   p.search_api = std::make_unique<search::SearchApi>(*p.store, dir / "index", *p.token_signer);
+  p.router.SetGuard(push::FailedAuthGuard(std::make_shared<push::FailedAuthLimiter>(
+      p.clock, push::FailedAuthOptions{config.auth_failure_limit})));
   p.push_api->Register(p.router);
   p.platform_api = std::make_unique<platform::PlatformApi>(*p.store, p.clock);
   p.platform_api->Register(p.router);
@@ -196,6 +218,9 @@ base::Result<std::unique_ptr<Server>> Server::Open(const ServeConfig& config) {
   http_options.host = listen.first;
   http_options.port = listen.second;
   http_options.max_body_bytes = config.max_request_bytes;
+  http_options.header_timeout = std::chrono::seconds(config.header_timeout_seconds);
+  http_options.body_timeout = std::chrono::seconds(config.body_timeout_seconds);
+  http_options.min_body_bytes_per_second = config.min_body_bytes_per_second;
   http_options.error_response = [](int status, std::string_view message) {
     return push::ServerError(status, message);
   };

@@ -9,6 +9,10 @@
 
 #include "base/status.h"
 
+namespace sluice::base {
+class Fs;
+}
+
 namespace sluice::app {
 
 struct ServeConfig {
@@ -24,6 +28,21 @@ struct ServeConfig {
   double rate_limit = 200;               // Push API requests per second per key (0: off)
   double rate_burst = 1000;
   uint64_t max_pending_operations = 1000000;  // journal backlog that answers 429 (0: off)
+  // Slow clients: a request header must arrive within header_timeout_seconds; a body
+  // may pause at most body_timeout_seconds and, after that, must average at least
+  // min_body_bytes_per_second (0: no rate rule). Kept-alive connections idle longer.
+  int64_t header_timeout_seconds = 10;
+  int64_t body_timeout_seconds = 30;
+  uint64_t min_body_bytes_per_second = 1024;
+  uint32_t auth_failure_limit = 20;  // refused credentials per minute per address (0: off)
+  // Below this many free bytes in the data directory after a "disk full"
+  // error, /readyz stays unready.
+  uint64_t min_free_bytes = 64ull * 1024 * 1024;
+  // The storage seams, for the fault tests: every blob write goes through
+  // `files` (null: the operating system's); the state database through the
+  // SQLite VFS named `sqlite_vfs` (empty: SQLite's default).
+  std::shared_ptr<base::Fs> files;
+  std::string sqlite_vfs;
 };
 
 // What a fresh data directory was given, to show the user once.

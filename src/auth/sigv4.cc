@@ -1,6 +1,7 @@
 #include "auth/sigv4.h"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <chrono>
 #include <cstdio>
@@ -639,6 +640,15 @@ std::string_view S3ErrorCodeName(S3ErrorCode code) {
       return "InvalidURI";
   }
   return "";
+}
+
+SigV4Credentials UploadCredentialsFromSecret(std::string_view secret) {
+  SigV4Credentials credentials;
+  std::string id = Sha256Hex(secret).substr(0, 14);
+  for (char& c : id) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  credentials.access_key_id = "SLUICE" + id;
+  credentials.secret_access_key = std::string(secret);
+  return credentials;
 }
 
 Result<std::string> PresignTarget(const SigV4Credentials& credentials, const PresignInput& input) {

@@ -22,6 +22,12 @@ struct SigV4Credentials {
   std::string service = "s3";
 };
 
+// The credentials that sign the upload URIs of a server whose secret is `secret` (the
+// secret_access_key). Upload URIs are handed to every client, and the access key id is
+// in them (X-Amz-Credential), so it is derived from SHA-256 of the secret and reveals none
+// of it: "SLUICE" and 14 upper-case hex digits, 20 characters like an AWS access key id.
+SigV4Credentials UploadCredentialsFromSecret(std::string_view secret);
+
 // Header (name, value) pairs, in the order and case they were given or received.
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 

@@ -623,5 +623,17 @@ TEST(SigV4VerifyTest, NamesS3ErrorCodes) {
   EXPECT_EQ(S3ErrorCodeName(S3ErrorCode::kInvalidUri), "InvalidURI");
 }
 
+TEST(UploadCredentialsTest, TheAccessKeyIdRevealsNothingOfTheSecret) {
+  const std::string secret = "decf0d8c99221a" + std::string(50, '0');
+  const SigV4Credentials credentials = UploadCredentialsFromSecret(secret);
+  // "SLUICE" + the first 14 hex digits of SHA-256(secret), upper case (Python's hashlib).
+  EXPECT_EQ(credentials.access_key_id, "SLUICE53FCF528E0B1D6");
+  EXPECT_EQ(credentials.access_key_id.find("DECF0D8C"), std::string::npos);
+  EXPECT_EQ(credentials.secret_access_key, secret);
+  EXPECT_EQ(credentials.region, "us-east-1");
+  EXPECT_EQ(credentials.service, "s3");
+  EXPECT_NE(UploadCredentialsFromSecret(secret + "1").access_key_id, credentials.access_key_id);
+}
+
 }  // namespace
 }  // namespace sluice::auth

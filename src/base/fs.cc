@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -34,19 +35,6 @@ Status SyncDir(const std::filesystem::path& dir) {
   return Status::Ok();
 }
 
-Status MakeDirs(const std::filesystem::path& dir) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(dir, ec)) return Status::Ok();
-  if (dir.has_parent_path() && dir.parent_path() != dir) {
-    SLUICE_RETURN_IF_ERROR(MakeDirs(dir.parent_path()));
-  }
-  if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
-    return ErrnoError("mkdir " + dir.string(), errno);
-  }
-  if (dir.has_parent_path()) return SyncDir(dir.parent_path());
-  return Status::Ok();
-}
-
 Status WriteAll(int fd, const void* data, size_t size, std::string_view what) {
   const char* p = static_cast<const char*>(data);
   while (size > 0) {
@@ -61,6 +49,68 @@ Status WriteAll(int fd, const void* data, size_t size, std::string_view what) {
   return Status::Ok();
 }
 
+Result<UniqueFd> PosixFs::Open(const std::filesystem::path& path, int flags, unsigned mode) {
+  UniqueFd fd(::open(path.c_str(), flags | O_CLOEXEC, mode));
+  if (!fd.valid()) {
+    if (errno == ENOENT) return NotFound("no such file: " + path.string());
+    return ErrnoError("open " + path.string(), errno);
+  }
+  return fd;
+}
+
+Status PosixFs::Write(int fd, const void* data, size_t size, std::string_view what) {
+  return WriteAll(fd, data, size, what);
+}
+
+Status PosixFs::Sync(int fd, std::string_view what) {
+  if (::fsync(fd) != 0) return ErrnoError(what, errno);
+  return Status::Ok();
+}
+
+Status PosixFs::Rename(const std::filesystem::path& from, const std::filesystem::path& to) {
+  if (::rename(from.c_str(), to.c_str()) != 0) {
+    return ErrnoError("rename " + from.string() + " to " + to.string(), errno);
+  }
+  return Status::Ok();
+}
+
+Status PosixFs::Unlink(const std::filesystem::path& path) {
+  if (::unlink(path.c_str()) == 0) return Status::Ok();
+  if (errno == ENOENT) return NotFound("no such file: " + path.string());
+  return ErrnoError("remove " + path.string(), errno);
+}
+
+Status PosixFs::MakeDir(const std::filesystem::path& dir) {
+  if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
+    return ErrnoError("mkdir " + dir.string(), errno);
+  }
+  return Status::Ok();
+}
+
+Status PosixFs::SyncDir(const std::filesystem::path& dir) { return base::SyncDir(dir); }
+
+Result<uint64_t> PosixFs::AvailableBytes(const std::filesystem::path& dir) {
+  struct statvfs st {};
+  if (::statvfs(dir.c_str(), &st) != 0) return ErrnoError("statvfs " + dir.string(), errno);
+  return static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
+}
+
+Status MakeDirs(Fs& fs, const std::filesystem::path& dir) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(dir, ec)) return Status::Ok();
+  if (dir.has_parent_path() && dir.parent_path() != dir) {
+    SLUICE_RETURN_IF_ERROR(MakeDirs(fs, dir.parent_path()));
+  }
+  SLUICE_RETURN_IF_ERROR(fs.MakeDir(dir));
+  if (dir.has_parent_path()) return fs.SyncDir(dir.parent_path());
+  return Status::Ok();
+}
+
+Status MakeDirs(const std::filesystem::path& dir) {
+  PosixFs fs;
+  return MakeDirs(fs, dir);
+}
+
 Result<size_t> ReadSome(int fd, void* data, size_t size, std::string_view what) {
   for (;;) {
     ssize_t n = ::read(fd, data, size);
@@ -69,21 +119,24 @@ Result<size_t> ReadSome(int fd, void* data, size_t size, std::string_view what) 
   }
 }
 
-Status WriteFileAtomic(const std::filesystem::path& path, std::string_view contents,
+Status WriteFileAtomic(Fs& fs, const std::filesystem::path& path, std::string_view contents,
                        unsigned mode) {
   std::filesystem::path tmp = path;
   tmp += ".tmp";
   {
-    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
-    if (!fd.valid()) return ErrnoError("create " + tmp.string(), errno);
+    SLUICE_ASSIGN_OR_RETURN(UniqueFd fd, fs.Open(tmp, O_WRONLY | O_CREAT | O_TRUNC, mode));
     SLUICE_RETURN_IF_ERROR(
-        WriteAll(fd.get(), contents.data(), contents.size(), "write " + tmp.string()));
-    if (::fsync(fd.get()) != 0) return ErrnoError("fsync " + tmp.string(), errno);
+        fs.Write(fd.get(), contents.data(), contents.size(), "write " + tmp.string()));
+    SLUICE_RETURN_IF_ERROR(fs.Sync(fd.get(), "fsync " + tmp.string()));
   }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    return ErrnoError("rename " + tmp.string(), errno);
-  }
-  return SyncDir(path.parent_path().empty() ? "." : path.parent_path());
+  SLUICE_RETURN_IF_ERROR(fs.Rename(tmp, path));
+  return fs.SyncDir(path.parent_path().empty() ? "." : path.parent_path());
+}
+
+Status WriteFileAtomic(const std::filesystem::path& path, std::string_view contents,
+                       unsigned mode) {
+  PosixFs fs;
+  return WriteFileAtomic(fs, path, contents, mode);
 }
 
 Result<std::string> ReadFile(const std::filesystem::path& path) {

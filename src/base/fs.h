@@ -30,7 +30,45 @@ class UniqueFd {
   int fd_ = -1;
 };
 
+// The file operations behind every durable write Sluice acknowledges. Production
+// uses PosixFs; tests substitute one that runs out of space, fails a write or
+// fails an fsync on demand, as RocksDB's FaultInjectionTestFS does.
+class Fs {
+ public:
+  virtual ~Fs() = default;
+
+  virtual Result<UniqueFd> Open(const std::filesystem::path& path, int flags, unsigned mode) = 0;
+  // Writes all bytes, retrying on short writes and EINTR.
+  virtual Status Write(int fd, const void* data, size_t size, std::string_view what) = 0;
+  // Makes the file's bytes durable. A failure is final: the kernel may already
+  // have dropped the dirty pages, so a second fsync could succeed and lie.
+  virtual Status Sync(int fd, std::string_view what) = 0;
+  virtual Status Rename(const std::filesystem::path& from, const std::filesystem::path& to) = 0;
+  // NotFound when there is no such file.
+  virtual Status Unlink(const std::filesystem::path& path) = 0;
+  // Creates one directory; Ok when it already exists.
+  virtual Status MakeDir(const std::filesystem::path& dir) = 0;
+  // fsyncs a directory so that renames and creations inside it survive a crash.
+  virtual Status SyncDir(const std::filesystem::path& dir) = 0;
+  // Bytes an unprivileged writer may still add on the directory's file system.
+  virtual Result<uint64_t> AvailableBytes(const std::filesystem::path& dir) = 0;
+};
+
+// The operating system's file system.
+class PosixFs final : public Fs {
+ public:
+  Result<UniqueFd> Open(const std::filesystem::path& path, int flags, unsigned mode) override;
+  Status Write(int fd, const void* data, size_t size, std::string_view what) override;
+  Status Sync(int fd, std::string_view what) override;
+  Status Rename(const std::filesystem::path& from, const std::filesystem::path& to) override;
+  Status Unlink(const std::filesystem::path& path) override;
+  Status MakeDir(const std::filesystem::path& dir) override;
+  Status SyncDir(const std::filesystem::path& dir) override;
+  Result<uint64_t> AvailableBytes(const std::filesystem::path& dir) override;
+};
+
 // Creates the directory and its parents; fsyncs each directory it created.
+Status MakeDirs(Fs& fs, const std::filesystem::path& dir);
 Status MakeDirs(const std::filesystem::path& dir);
 
 // fsyncs a directory so that renames and creations inside it survive a crash.
@@ -44,6 +82,8 @@ Result<size_t> ReadSome(int fd, void* data, size_t size, std::string_view what);
 
 // Writes `contents` to `path` atomically and durably: temp file, fsync, rename,
 // fsync of the directory. `mode` applies to the new file.
+Status WriteFileAtomic(Fs& fs, const std::filesystem::path& path, std::string_view contents,
+                       unsigned mode = 0644);
 Status WriteFileAtomic(const std::filesystem::path& path, std::string_view contents,
                        unsigned mode = 0644);
 

@@ -22,6 +22,8 @@ std::string_view StatusCodeName(StatusCode code) {
       return "FAILED_PRECONDITION";
     case StatusCode::kResourceExhausted:
       return "RESOURCE_EXHAUSTED";
+    case StatusCode::kStorageFull:
+      return "STORAGE_FULL";
     case StatusCode::kDataLoss:
       return "DATA_LOSS";
     case StatusCode::kIoError:
@@ -54,8 +56,8 @@ Status ErrnoError(std::string_view what, int error_number) {
   std::string m(what);
   m += ": ";
   m += std::strerror(error_number);  // NOLINT(concurrency-mt-unsafe): glibc's is thread-safe
-  return {error_number == ENOSPC ? StatusCode::kResourceExhausted : StatusCode::kIoError,
-          std::move(m)};
+  bool full = error_number == ENOSPC || error_number == EDQUOT;
+  return {full ? StatusCode::kStorageFull : StatusCode::kIoError, std::move(m)};
 }
 
 }  // namespace sluice::base

@@ -20,7 +20,8 @@ enum class StatusCode {
   kPermissionDenied,    // the caller is known but not allowed
   kUnauthenticated,     // the caller could not be identified
   kFailedPrecondition,  // the system is not in a state that allows it
-  kResourceExhausted,   // a size, rate or space limit was reached
+  kResourceExhausted,   // a size, rate or count limit was reached
+  kStorageFull,         // the disk has no space left: retry once space is freed
   kDataLoss,            // stored bytes are corrupt or truncated
   kIoError,             // the operating system refused a read or write
   kUnavailable,         // try again later
@@ -66,12 +67,14 @@ inline Status FailedPrecondition(std::string m) {
 inline Status ResourceExhausted(std::string m) {
   return {StatusCode::kResourceExhausted, std::move(m)};
 }
+inline Status StorageFull(std::string m) { return {StatusCode::kStorageFull, std::move(m)}; }
 inline Status DataLoss(std::string m) { return {StatusCode::kDataLoss, std::move(m)}; }
 inline Status IoError(std::string m) { return {StatusCode::kIoError, std::move(m)}; }
 inline Status Unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
 inline Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
 
-// An I/O error carrying strerror(errno) and what was being done.
+// An I/O error carrying strerror(errno) and what was being done; ENOSPC and
+// EDQUOT are StorageFull, the rest IoError.
 Status ErrnoError(std::string_view what, int error_number);
 
 // A value or the Status explaining why there is none (shaped like std::expected).

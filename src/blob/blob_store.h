@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/fs.h"
 #include "base/status.h"
 
 namespace sluice::blob {
@@ -72,9 +73,11 @@ using MasterKey = std::array<unsigned char, 32>;
 
 // The embedded store: one encrypted file per blob under `root` (see README.md for
 // the format). Creates `root` if needed and deletes temp files left by a crash, so
-// only one process may use a given root at a time.
-base::Result<std::unique_ptr<BlobStore>> OpenLocalBlobStore(const std::filesystem::path& root,
-                                                            const MasterKey& master_key);
+// only one process may use a given root at a time. Every write goes through
+// `files` (null: the operating system's).
+base::Result<std::unique_ptr<BlobStore>> OpenLocalBlobStore(
+    const std::filesystem::path& root, const MasterKey& master_key,
+    std::shared_ptr<base::Fs> files = nullptr);
 
 // Loads the 32-byte master key from `path`, or creates it (random, mode 0600,
 // written atomically and durably) if absent. A file of another size is DataLoss.

@@ -53,9 +53,11 @@ base::Result<size_t> ReadAt(int fd, unsigned char* out, size_t size, uint64_t of
 
 class LocalBlobWriter final : public BlobWriter {
  public:
-  LocalBlobWriter(std::string key, fs::path temp_path, fs::path final_path, base::UniqueFd fd,
-                  const format::Header& header, crypto::ChunkCipher cipher, crypto::Sha256 hasher)
-      : key_(std::move(key)),
+  LocalBlobWriter(base::Fs& files, std::string key, fs::path temp_path, fs::path final_path,
+                  base::UniqueFd fd, const format::Header& header, crypto::ChunkCipher cipher,
+                  crypto::Sha256 hasher)
+      : files_(files),
+        key_(std::move(key)),
         temp_path_(std::move(temp_path)),
         final_path_(std::move(final_path)),
         fd_(std::move(fd)),
@@ -71,9 +73,8 @@ class LocalBlobWriter final : public BlobWriter {
   }
 
   base::Status WriteHeader() {
-    return Check(
-        base::WriteAll(fd_.get(), header_.data(), header_.size(),
-                       "write header of " + Describe(key_) + " to " + temp_path_.string()));
+    return Check(files_.Write(fd_.get(), header_.data(), header_.size(),
+                              "write header of " + Describe(key_) + " to " + temp_path_.string()));
   }
 
   base::Status Append(std::string_view bytes) override {
@@ -134,9 +135,9 @@ class LocalBlobWriter final : public BlobWriter {
         Check(cipher_.Seal(format::ChunkNonce(index), format::ChunkAad(header_, index, is_final),
                            plaintext_, sealed_.data())));
     SLUICE_RETURN_IF_ERROR(
-        Check(base::WriteAll(fd_.get(), sealed_.data(), plaintext_.size() + kTagSize,
-                             "write chunk " + std::to_string(index) + " of " + Describe(key_) +
-                                 " to " + temp_path_.string())));
+        Check(files_.Write(fd_.get(), sealed_.data(), plaintext_.size() + kTagSize,
+                           "write chunk " + std::to_string(index) + " of " + Describe(key_) +
+                               " to " + temp_path_.string())));
     plaintext_.clear();
     ++next_chunk_;
     return base::Status::Ok();
@@ -146,27 +147,24 @@ class LocalBlobWriter final : public BlobWriter {
   // blob survives a crash, and readers see either the old blob or the new one.
   base::Status MakeDurableAndVisible() {
     const std::string what = "commit " + Describe(key_) + ": ";
-    if (::fsync(fd_.get()) != 0)
-      return base::ErrnoError(what + "fsync " + temp_path_.string(), errno);
+    SLUICE_RETURN_IF_ERROR(files_.Sync(fd_.get(), what + "fsync " + temp_path_.string()));
     if (::close(fd_.Release()) != 0) {
       return base::ErrnoError(what + "close " + temp_path_.string(), errno);
     }
     const fs::path dir = final_path_.parent_path();
-    SLUICE_RETURN_IF_ERROR(base::MakeDirs(dir).WithContext(what));
-    if (::rename(temp_path_.c_str(), final_path_.c_str()) != 0) {
-      return base::ErrnoError(
-          what + "rename " + temp_path_.string() + " to " + final_path_.string(), errno);
-    }
-    return base::SyncDir(dir).WithContext(what);
+    SLUICE_RETURN_IF_ERROR(base::MakeDirs(files_, dir).WithContext(what));
+    SLUICE_RETURN_IF_ERROR(files_.Rename(temp_path_, final_path_).WithContext(what));
+    return files_.SyncDir(dir).WithContext(what);
   }
 
   // Best effort: a temp file that cannot be removed now is removed by the next
   // OpenLocalBlobStore, and it is never visible under the key.
   void Discard() {
     fd_ = base::UniqueFd();
-    ::unlink(temp_path_.c_str());
+    (void)files_.Unlink(temp_path_);
   }
 
+  base::Fs& files_;
   const std::string key_;
   const fs::path temp_path_;
   const fs::path final_path_;
@@ -318,8 +316,12 @@ class LocalBlobReader final : public BlobReader {
 
 class LocalBlobStore final : public BlobStore {
  public:
-  LocalBlobStore(fs::path blobs_dir, fs::path temp_dir, const MasterKey& master_key)
-      : blobs_dir_(std::move(blobs_dir)), temp_dir_(std::move(temp_dir)), master_key_(master_key) {}
+  LocalBlobStore(std::shared_ptr<base::Fs> files, fs::path blobs_dir, fs::path temp_dir,
+                 const MasterKey& master_key)
+      : files_(std::move(files)),
+        blobs_dir_(std::move(blobs_dir)),
+        temp_dir_(std::move(temp_dir)),
+        master_key_(master_key) {}
 
   ~LocalBlobStore() override { OPENSSL_cleanse(master_key_.data(), master_key_.size()); }
 
@@ -334,15 +336,12 @@ class LocalBlobStore final : public BlobStore {
     SLUICE_ASSIGN_OR_RETURN(crypto::Sha256 hasher, crypto::Sha256::Create());
 
     fs::path temp_path = temp_dir_ / (base::NewUuid() + ".part");
-    base::UniqueFd fd(
-        ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, kBlobFileMode));
-    if (!fd.valid()) {
-      return base::ErrnoError("create temp file " + temp_path.string() + " for " + Describe(key),
-                              errno);
-    }
-    auto writer = std::make_unique<LocalBlobWriter>(
-        std::string(key), std::move(temp_path), std::move(final_path), std::move(fd),
-        format::MakeHeader(salt), std::move(cipher).value(), std::move(hasher));
+    auto fd = files_->Open(temp_path, O_WRONLY | O_CREAT | O_EXCL, kBlobFileMode);
+    if (!fd.ok()) return fd.status().WithContext("create a temp file for " + Describe(key));
+    auto writer = std::make_unique<LocalBlobWriter>(*files_, std::string(key), std::move(temp_path),
+                                                    std::move(final_path), std::move(fd).value(),
+                                                    format::MakeHeader(salt),
+                                                    std::move(cipher).value(), std::move(hasher));
     SLUICE_RETURN_IF_ERROR(writer->WriteHeader());
     return std::unique_ptr<BlobWriter>(std::move(writer));
   }
@@ -354,11 +353,10 @@ class LocalBlobStore final : public BlobStore {
 
   base::Status Remove(std::string_view key) override {
     SLUICE_ASSIGN_OR_RETURN(fs::path path, BlobPath(key));
-    if (::unlink(path.c_str()) != 0) {
-      if (errno == ENOENT) return base::Status::Ok();
-      return base::ErrnoError("remove " + Describe(key) + " at " + path.string(), errno);
-    }
-    return base::SyncDir(path.parent_path()).WithContext("remove " + Describe(key));
+    base::Status removed = files_->Unlink(path);
+    if (removed.code() == base::StatusCode::kNotFound) return base::Status::Ok();
+    SLUICE_RETURN_IF_ERROR(removed.WithContext("remove " + Describe(key)));
+    return files_->SyncDir(path.parent_path()).WithContext("remove " + Describe(key));
   }
 
  private:
@@ -373,6 +371,7 @@ class LocalBlobStore final : public BlobStore {
     return blobs_dir_ / name.substr(0, 2) / name;
   }
 
+  const std::shared_ptr<base::Fs> files_;
   const fs::path blobs_dir_;
   const fs::path temp_dir_;
   MasterKey master_key_;
@@ -399,14 +398,16 @@ base::Status RemoveLeftoverTempFiles(const fs::path& temp_dir) {
 }  // namespace
 
 base::Result<std::unique_ptr<BlobStore>> OpenLocalBlobStore(const fs::path& root,
-                                                            const MasterKey& master_key) {
+                                                            const MasterKey& master_key,
+                                                            std::shared_ptr<base::Fs> files) {
+  if (files == nullptr) files = std::make_shared<base::PosixFs>();
   const fs::path blobs_dir = root / "blobs";
   const fs::path temp_dir = root / "tmp";
-  SLUICE_RETURN_IF_ERROR(base::MakeDirs(blobs_dir).WithContext("open blob store"));
-  SLUICE_RETURN_IF_ERROR(base::MakeDirs(temp_dir).WithContext("open blob store"));
+  SLUICE_RETURN_IF_ERROR(base::MakeDirs(*files, blobs_dir).WithContext("open blob store"));
+  SLUICE_RETURN_IF_ERROR(base::MakeDirs(*files, temp_dir).WithContext("open blob store"));
   SLUICE_RETURN_IF_ERROR(RemoveLeftoverTempFiles(temp_dir).WithContext("open blob store"));
   return std::unique_ptr<BlobStore>(
-      std::make_unique<LocalBlobStore>(blobs_dir, temp_dir, master_key));
+      std::make_unique<LocalBlobStore>(std::move(files), blobs_dir, temp_dir, master_key));
 }
 
 }  // namespace sluice::blob

@@ -16,9 +16,11 @@ class PassThrough final : public internal::DecompressorBase {
 
  private:
   base::Status DoWrite(std::string_view input) override {
+    uint64_t consumed = write_offset();
     while (!input.empty()) {
       const size_t chunk = std::min(input.size(), kMaxOutputChunkBytes);
-      SLUICE_RETURN_IF_ERROR(output().Emit(input.substr(0, chunk)));
+      consumed += chunk;
+      SLUICE_RETURN_IF_ERROR(output().Emit(input.substr(0, chunk), consumed));
       input.remove_prefix(chunk);
     }
     return base::Status::Ok();

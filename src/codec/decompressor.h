@@ -12,6 +12,14 @@
 
 namespace sluice::codec {
 
+// Besides the absolute cap, a stream whose output passes kRatioGraceBytes may not be
+// more than kMaxExpansionRatio times larger than the compressed bytes it came from.
+// Deflate cannot exceed about 1032:1 and real documents stay far below 1000:1, while a
+// bomb (zeros, one repeated byte) sits at the top; stopping it early saves the work of
+// expanding and extracting up to the absolute cap.
+inline constexpr uint64_t kMaxExpansionRatio = 1000;
+inline constexpr uint64_t kRatioGraceBytes = uint64_t{16} << 20;
+
 // Receives decompressed bytes. A non-OK status stops decompression and is returned
 // unchanged from Write or Finish.
 using ByteSink = std::function<base::Status(std::string_view chunk)>;
@@ -26,7 +34,7 @@ class Decompressor {
   virtual ~Decompressor() = default;
   // Feeds compressed bytes. Fails with DataLoss on corrupt data and with
   // ResourceExhausted as soon as the output would exceed max_output_bytes (the sink
-  // never receives more than that).
+  // never receives more than that) or kMaxExpansionRatio (see above).
   virtual base::Status Write(std::string_view input) = 0;
   // Ends the stream; fails with DataLoss if it is incomplete, empty, or followed by
   // unexpected bytes.

@@ -11,12 +11,19 @@ size_t CappedSink::NextOutputRoom(size_t buffer_size) const {
   return static_cast<size_t>(room_left) + 1;
 }
 
-base::Status CappedSink::Emit(std::string_view chunk) {
+base::Status CappedSink::Emit(std::string_view chunk, uint64_t input_consumed) {
   if (chunk.empty()) return base::Status::Ok();
   if (chunk.size() > max_output_bytes_ - bytes_out_) {
     return base::ResourceExhausted("decompressed size exceeds the limit of " +
                                    std::to_string(max_output_bytes_) +
                                    " bytes (decompression bomb?)");
+  }
+  const uint64_t out = bytes_out_ + chunk.size();
+  if (out > kRatioGraceBytes && out / kMaxExpansionRatio > input_consumed) {
+    return base::ResourceExhausted(
+        "decompressed size reached " + std::to_string(out) + " bytes from only " +
+        std::to_string(input_consumed) + " compressed bytes, more than " +
+        std::to_string(kMaxExpansionRatio) + " times larger (decompression bomb?)");
   }
   SLUICE_RETURN_IF_ERROR(sink_(chunk));
   bytes_out_ += chunk.size();

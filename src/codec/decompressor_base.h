@@ -23,8 +23,9 @@ class CappedSink {
   // one byte more than the room left, so that crossing the cap is noticed without
   // decoding much past it.
   size_t NextOutputRoom(size_t buffer_size) const;
-  // Fails with ResourceExhausted, without calling the sink, if chunk would exceed the cap.
-  base::Status Emit(std::string_view chunk);
+  // Fails with ResourceExhausted, without calling the sink, if chunk would exceed the cap
+  // or the expansion ratio; input_consumed is the compressed bytes decoded so far.
+  base::Status Emit(std::string_view chunk, uint64_t input_consumed);
   uint64_t bytes_out() const { return bytes_out_; }
 
  private:

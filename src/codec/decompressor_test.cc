@@ -9,6 +9,7 @@
 #include <random>
 #include <regex>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -359,6 +360,40 @@ TEST(DecompressorTest, BombStopsAtTheCap) {
   EXPECT_GT(received, kCap - Decompressor::kMaxOutputChunkBytes);
   EXPECT_EQ(decompressor->bytes_out(), received);
   EXPECT_EQ(decompressor->Finish().code(), base::StatusCode::kResourceExhausted);
+}
+
+// Past kRatioGraceBytes, output over 1000 times the input consumed is a bomb, whatever
+// the absolute cap: 64 MiB of zeros stop soon after 16 MiB.
+TEST(DecompressorTest, BombStopsAtTheExpansionRatio) {
+  const std::string zeros(1 << 20, '\0');
+  for (const auto& [name, compression, bomb] :
+       {std::tuple{"deflate", Compression::kDeflate, DeflateRepeated(zeros, 64, kDeflateWindow)},
+        std::tuple{"gzip", Compression::kGzip, DeflateRepeated(zeros, 64, kGzipWindow)},
+        std::tuple{"xz", Compression::kLzma, XzCompress(std::string(64 << 20, '\0'))}}) {
+    Decoded decoded = Decode(compression, bomb, 4096);
+    EXPECT_EQ(decoded.status.code(), base::StatusCode::kResourceExhausted) << name;
+    EXPECT_NE(decoded.status.message().find("more than 1000 times larger (decompression bomb?)"),
+              std::string::npos)
+        << name << ": " << decoded.status.message();
+    EXPECT_GT(decoded.output.size(), kRatioGraceBytes - Decompressor::kMaxOutputChunkBytes) << name;
+    EXPECT_LE(decoded.output.size(), kRatioGraceBytes + (4u << 20)) << name;
+  }
+}
+
+// Highly compressible but not degenerate: about 100:1 passes in full.
+TEST(DecompressorTest, CompressibleDataBelowTheRatioPasses) {
+  std::mt19937 random(3);
+  std::string data;
+  while (data.size() < (24u << 20)) {
+    data.append(2000, ' ');
+    data += static_cast<char>('a' + random() % 26);
+    data += static_cast<char>('a' + random() % 26);
+  }
+  const std::string compressed = Deflate(data, kZlibWindow);
+  ASSERT_GT(compressed.size(), data.size() / kMaxExpansionRatio);
+  Decoded decoded = Decode(Compression::kZlib, compressed);
+  ASSERT_TRUE(decoded.status.ok()) << decoded.status.ToString();
+  EXPECT_EQ(decoded.output, data);
 }
 
 TEST(DecompressorTest, LzmaBombStopsAtTheCap) {

@@ -91,7 +91,8 @@ base::Result<size_t> InflateDecompressor::InflateMember(std::string_view input, 
     if (code != Z_OK && code != Z_STREAM_END && code != Z_BUF_ERROR) {
       return ZlibError(code, offset + consumed);
     }
-    SLUICE_RETURN_IF_ERROR(output().Emit({buffer_.data(), room - stream_.avail_out}));
+    SLUICE_RETURN_IF_ERROR(
+        output().Emit({buffer_.data(), room - stream_.avail_out}, offset + consumed));
     if (code == Z_STREAM_END) {
       in_member_ = false;
       tail_.StartAt(offset + consumed);

@@ -83,7 +83,8 @@ base::Result<size_t> LzmaDecompressor::Decode(std::string_view input, uint64_t o
     if (code != LZMA_OK && code != LZMA_STREAM_END && code != LZMA_BUF_ERROR) {
       return LzmaError(code, offset + consumed);
     }
-    SLUICE_RETURN_IF_ERROR(output().Emit({buffer_.data(), room - stream_.avail_out}));
+    SLUICE_RETURN_IF_ERROR(
+        output().Emit({buffer_.data(), room - stream_.avail_out}, offset + consumed));
     if (code == LZMA_STREAM_END) {
       phase_ = Phase::kAfterStream;
       tail_.StartAt(offset + consumed);

@@ -1,6 +1,7 @@
 #include "document/document_body.h"
 
 #include "codec/base64.h"
+#include "document/document_id.h"
 #include "document/permissions.h"
 
 namespace sluice::document {
@@ -60,6 +61,7 @@ base::Result<codec::Compression> ResolveCompression(
 base::Result<DocumentBody> ValidateDocumentBody(
     json::value body, std::string_view document_id,
     std::optional<codec::Compression> query_compression) {
+  SLUICE_RETURN_IF_ERROR(ValidateDocumentId(document_id));
   if (!body.is_object()) return base::InvalidArgument("the document body must be a JSON object");
   json::object& o = body.as_object();
   for (auto key : {"data", "compressedbinarydata", "compressedbinarydatafileid", "compressiontype",

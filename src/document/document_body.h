@@ -21,9 +21,9 @@ struct DocumentBody {
 };
 
 // InvalidArgument (400 INVALID_JSON) naming the offending key when the body is
-// not acceptable; ResourceExhausted when it names more than kMaxPermissionsPerItem
-// permissions (Coveo accepts such a push and rejects the item in the log). `query_compression`
-// (from ?compressionType=) wins over the body's.
+// not acceptable, or the problem with document_id (ValidateDocumentId); ResourceExhausted when it
+// names more than kMaxPermissionsPerItem permissions (Coveo accepts such a push and rejects the
+// item in the log). `query_compression` (from ?compressionType=) wins over the body's.
 base::Result<DocumentBody> ValidateDocumentBody(
     boost::json::value body, std::string_view document_id,
     std::optional<codec::Compression> query_compression);

@@ -30,6 +30,20 @@ TEST(JsonBodyTest, ReportsWhereTheSyntaxBreaks) {
   EXPECT_FALSE(ParseCaseInsensitiveJson(std::string(100, '[') + std::string(100, ']')).ok());
 }
 
+// Found by fuzz/push_json_fuzzer: "5E22222" was read as infinity and journaled as
+// "Infinity", which is not JSON.
+TEST(JsonBodyTest, RefusesNumbersBeyondTheRangeOfADouble) {
+  for (const char* text : {"5E22222", R"({"size":1e400})", R"({"size":[-1e999]})"}) {
+    auto v = ParseCaseInsensitiveJson(text);
+    ASSERT_FALSE(v.ok()) << text;
+    EXPECT_EQ(v.status().code(), base::StatusCode::kInvalidArgument);
+    EXPECT_NE(v.status().message().find("out of range"), std::string::npos) << text;
+  }
+  auto in_range = ParseCaseInsensitiveJson(R"({"small":1e-400,"big":1.7e308})");
+  ASSERT_TRUE(in_range.ok()) << in_range.status().ToString();
+  EXPECT_TRUE(ParseCaseInsensitiveJson(boost::json::serialize(*in_range)).ok());
+}
+
 base::Result<DocumentBody> Validate(std::string_view json, std::string_view id = "http://x",
                                     std::optional<codec::Compression> q = std::nullopt) {
   auto v = ParseCaseInsensitiveJson(json);

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -78,7 +79,16 @@ class FoldingHandler {
   bool on_number_part(std::string_view, json::error_code&) { return true; }
   bool on_int64(int64_t v, std::string_view, json::error_code&) { return Add(v); }
   bool on_uint64(uint64_t v, std::string_view, json::error_code&) { return Add(v); }
-  bool on_double(double v, std::string_view, json::error_code&) { return Add(v); }
+  bool on_double(double v, std::string_view, json::error_code& ec) {
+    // Boost.JSON reads 1e400 as infinity, which it then writes as "Infinity": the
+    // journaled body would no longer be JSON.
+    if (!std::isfinite(v)) {
+      error = "a number is out of range (JSON numbers must fit in a double, about 1.8e308)";
+      ec = json::error::exponent_overflow;
+      return false;
+    }
+    return Add(v);
+  }
   bool on_bool(bool v, json::error_code&) { return Add(v); }
   bool on_null(json::error_code&) { return Add(nullptr); }
   bool on_comment_part(std::string_view, json::error_code&) { return true; }

@@ -42,8 +42,25 @@ bool LooksLikeText(std::string_view sample) {
   return (stats.invalid_sequences + stats.control_bytes) * 10 <= sample.size();
 }
 
-// For extensions we do not know: buffers the first kSniffBytes, then either hands
-// everything to a plain-text extractor or fails.
+// An HTML page, by its start: "<!DOCTYPE html" or "<html", after an optional UTF-8 byte
+// order mark and white space, in any letter case.
+bool LooksLikeHtml(std::string_view sample) {
+  if (sample.starts_with("\xef\xbb\xbf")) sample.remove_prefix(3);
+  while (!sample.empty() && (sample.front() == ' ' || sample.front() == '\t' ||
+                             sample.front() == '\r' || sample.front() == '\n')) {
+    sample.remove_prefix(1);
+  }
+  auto starts_with = [&](std::string_view prefix) {
+    return sample.size() >= prefix.size() &&
+           std::equal(prefix.begin(), prefix.end(), sample.begin(), [](char p, char c) {
+             return p == (c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+           });
+  };
+  return starts_with("<!doctype html") || starts_with("<html");
+}
+
+// For extensions we do not know: buffers the first kSniffBytes, then hands everything
+// to an HTML or a plain-text extractor, or fails.
 class SniffingExtractor final : public Extractor {
  public:
   SniffingExtractor(std::string extension, size_t max_body_bytes)
@@ -67,12 +84,18 @@ class SniffingExtractor final : public Extractor {
 
  private:
   base::Status Decide() {
-    if (!LooksLikeText(sample_)) {
+    if (LooksLikeHtml(sample_)) {
+      // HTML under another name (".php", or a mislabelled ".pdf"): its markup is not text.
+      auto html = internal::MakeHtmlExtractor(max_body_bytes_);
+      if (!html.ok()) return failure_ = html.status();
+      text_ = std::move(*html);
+    } else if (!LooksLikeText(sample_)) {
       failure_ = base::FailedPrecondition("unsupported file type '." + extension_ +
                                           "': binary content cannot be extracted yet");
       return failure_;
+    } else {
+      text_ = internal::MakePlainTextExtractor(extension_, max_body_bytes_);
     }
-    text_ = internal::MakePlainTextExtractor(extension_, max_body_bytes_);
     std::string sample = std::move(sample_);
     sample_.clear();
     return text_->Write(sample);

@@ -30,8 +30,10 @@ class Extractor {
 // Picks the extractor from the item's fileExtension (".html", "HTM", "" ...; case and
 // the leading dot do not matter): .html .htm .xhtml .shtml are parsed as HTML; .txt
 // .text .csv .tsv .md .json .xml .log and no extension are plain text; anything else
-// is plain text if its first 8 KiB look like text, and otherwise fails (from Write or
-// Finish) with FailedPrecondition "unsupported file type".
+// is parsed as HTML if it starts like an HTML page (file_type "html": what the bytes
+// are, not what the extension claims), is plain text if its first 8 KiB look like
+// text, and otherwise fails (from Write or Finish) with FailedPrecondition
+// "unsupported file type".
 base::Result<std::unique_ptr<Extractor>> MakeExtractor(std::string_view file_extension,
                                                        size_t max_body_bytes);
 

@@ -96,6 +96,28 @@ TEST(ExtractorTest, TextOfUnknownTypeIsSniffedAndKeptWhole) {
   }
 }
 
+// The bytes decide over an extension that cannot be extracted: HTML pushed as ".pdf"
+// (or served as ".php") is parsed as HTML, and its markup never becomes words.
+TEST(ExtractorTest, HtmlUnderAnotherExtensionIsParsedAsHtml) {
+  const std::string page =
+      "\xef\xbb\xbf\n  <!DOCTYPE HTML><html><head><title>Mislabelled</title>"
+      "<script>var hidden;</script></head><body><p>Real words</p></body></html>";
+  for (std::string_view extension : {".pdf", ".php"}) {
+    for (size_t piece : {size_t{1}, page.size()}) {
+      auto text = Extract(extension, page, piece);
+      ASSERT_TRUE(text.ok()) << text.status().ToString();
+      EXPECT_EQ(text->title, "Mislabelled");
+      EXPECT_EQ(text->body, "Real words");
+      EXPECT_EQ(text->file_type, "html");
+    }
+  }
+  // Other markup stays plain text.
+  auto xml = Extract(".conf", "<config><name>x</name></config>");
+  ASSERT_TRUE(xml.ok());
+  EXPECT_EQ(xml->body, "<config><name>x</name></config>");
+  EXPECT_EQ(xml->file_type, "conf");
+}
+
 TEST(ExtractorTest, LatinOneTextOfUnknownTypeStillCountsAsText) {
   auto text = Extract(".nfo", "R\xe9sum\xe9 of the na\xefve caf\xe9 owner, written in 1998.");
   ASSERT_TRUE(text.ok()) << text.status().ToString();

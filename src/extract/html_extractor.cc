@@ -18,6 +18,10 @@ constexpr size_t kMaxTitleBytes = 1000;
 // libxml2 buffers a text run, comment or tag until it has seen its end; a page whose
 // unparsed backlog grows past this is cut there instead of buffering without bound.
 constexpr size_t kMaxBacklogBytes = 16 << 20;
+// libxml2 2.9's HTML push parser steps over NUL bytes without ever dropping them from
+// its input buffer, so a page of NULs (a decompression bomb) would be held whole.
+// Parsed input beyond this is released by the extractor itself.
+constexpr size_t kMaxParsedBytesKept = 1 << 20;
 // Deeper nesting than any real page; stops element-stack growth on hostile input.
 constexpr int kMaxDepth = 8192;
 // Input is handed to libxml2 in pieces of this size so that limits are checked often.
@@ -190,10 +194,17 @@ base::Status HtmlExtractor::CheckParser() {
     return base::ResourceExhausted("out of memory while parsing HTML");
   }
   const xmlParserInputPtr input = parser_->input;
-  if (!stopped_ && input != nullptr &&
-      static_cast<size_t>(input->end - input->cur) > kMaxBacklogBytes) {
+  if (stopped_ || input == nullptr) return base::Status::Ok();
+  const auto backlog = static_cast<size_t>(input->end - input->cur);
+  if (backlog > kMaxBacklogBytes) {
     // An unterminated comment, tag or script, or one enormous text run.
     Stop(/*cut_short=*/true);
+  } else if (static_cast<size_t>(input->cur - input->base) > kMaxParsedBytesKept &&
+             backlog < kParsePieceBytes) {
+    xmlParserInputShrink(input);
+    // checkIndex is where the parser's last search for a delimiter stopped, counted from
+    // the old buffer start: searching again from the current position is always right.
+    parser_->checkIndex = 0;
   }
   return base::Status::Ok();
 }

@@ -296,5 +296,30 @@ TEST(HtmlExtractorTest, UnterminatedCommentDoesNotBufferForever) {
   EXPECT_LT(peak_growth, 40u << 20);
 }
 
+// libxml2 keeps the NUL bytes it has stepped over; a page of them (a decompression bomb
+// of zeros) must not be held whole. NULs are not text, and the words around them count.
+TEST(HtmlExtractorTest, HeapStaysBoundedOnAPageOfNulBytes) {
+  // UTF-16 NULs are held as unparsed backlog instead, up to its 16 MiB limit.
+  for (const auto& [start, limit] :
+       {std::pair<std::string_view, size_t>{"<p>before</p>", 8 << 20}, {"\xff\xfe", 24 << 20}}) {
+    auto extractor = MakeExtractor(".html", 1 << 20);
+    ASSERT_TRUE(extractor.ok());
+    ASSERT_TRUE((*extractor)->Write(start).ok());
+    const std::string zeros(1 << 20, '\0');
+    const size_t heap_before = HeapInUse();
+    size_t peak_growth = 0;
+    for (int i = 0; i < 64; ++i) {
+      ASSERT_TRUE((*extractor)->Write(zeros).ok());
+      const size_t heap_now = HeapInUse();
+      peak_growth = std::max(peak_growth, heap_now > heap_before ? heap_now - heap_before : 0);
+    }
+    auto text = (*extractor)->Finish();
+    ASSERT_TRUE(text.ok()) << text.status().ToString();
+    EXPECT_LT(peak_growth, limit) << start.size();
+  }
+  ExtractedText text = Html("<p>before</p>" + std::string(3 << 20, '\0') + "<p>after</p>");
+  EXPECT_EQ(text.body, "before after");
+}
+
 }  // namespace
 }  // namespace sluice::extract

@@ -22,4 +22,23 @@ std::optional<std::string> FramingProblem(const bhttp::request_header<>& header)
   return std::nullopt;
 }
 
+std::optional<size_t> HeaderLength(std::string_view bytes) {
+  constexpr std::string_view kEnd = "\r\n\r\n";
+  size_t end = bytes.find(kEnd);
+  if (end == std::string_view::npos) return std::nullopt;
+  return end + kEnd.size();
+}
+
+std::optional<std::string> RawHeaderProblem(std::string_view header) {
+  // A line of the header that starts with a space or a tab continues the line before.
+  for (size_t nl = header.find('\n'); nl != std::string_view::npos && nl + 1 < header.size();
+       nl = header.find('\n', nl + 1)) {
+    if (header[nl + 1] == ' ' || header[nl + 1] == '\t') {
+      return "obsolete line folding (a header line starting with a space or tab) is not "
+             "accepted";
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace sluice::http

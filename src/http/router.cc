@@ -34,10 +34,32 @@ bool MatchSegments(const std::vector<std::string>& pattern, const std::vector<st
 }  // namespace
 
 void Router::Add(std::string method, std::string_view pattern, Handler handler) {
+  if (guard_) {
+    handler = [guard = guard_, inner = std::move(handler)](Request& request) {
+      if (guard->admit) {
+        if (auto refused = guard->admit(request)) return *refused;
+      }
+      Response response = inner(request);
+      if (guard->observe) guard->observe(request, response);
+      return response;
+    };
+  }
   routes_.push_back(Route{std::move(method), SplitPath(pattern), std::move(handler), nullptr});
 }
 
 void Router::AddStreaming(std::string method, std::string_view pattern, StreamingHandler handler) {
+  if (guard_) {
+    handler = [guard = guard_, inner = std::move(handler)](
+                  Request& request) -> std::variant<Response, std::unique_ptr<BodySink>> {
+      if (guard->admit) {
+        if (auto refused = guard->admit(request)) return *refused;
+      }
+      auto first = inner(request);
+      auto* response = std::get_if<Response>(&first);
+      if (response != nullptr && guard->observe) guard->observe(request, *response);
+      return first;
+    };
+  }
   routes_.push_back(Route{std::move(method), SplitPath(pattern), nullptr, std::move(handler)});
 }
 

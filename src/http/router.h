@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -27,6 +28,15 @@ class Router {
   // Answers requests no route matches.
   void SetNotFound(Handler handler) { not_found_ = std::move(handler); }
 
+  // Runs around every handler of the routes added after SetGuard (not the not-found one):
+  // `admit` first, whose Response, if any, is sent instead of running the handler; then
+  // `observe` with each Response a handler answered without reading a streamed body.
+  struct Guard {
+    std::function<std::optional<Response>(const Request&)> admit;
+    std::function<void(const Request&, const Response&)> observe;
+  };
+  void SetGuard(Guard guard) { guard_ = std::make_shared<const Guard>(std::move(guard)); }
+
   struct Match {
     const Handler* handler = nullptr;
     const StreamingHandler* streaming = nullptr;
@@ -43,6 +53,7 @@ class Router {
   };
   std::vector<Route> routes_;
   Handler not_found_;
+  std::shared_ptr<const Guard> guard_;
 };
 
 }  // namespace sluice::http

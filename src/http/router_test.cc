@@ -31,6 +31,41 @@ TEST(RouterTest, CapturesPathParametersAndFallsBack) {
   EXPECT_EQ((*router.Find(r).handler)(r).body, "none");
 }
 
+TEST(RouterTest, GuardRunsAroundRoutesAddedAfterIt) {
+  Router router;
+  router.Add("GET", "/before", [](Request&) { return Named("before"); });
+  std::vector<std::string> observed;
+  router.SetGuard(Router::Guard{[](const Request& r) -> std::optional<Response> {
+                                  if (r.query == "refuse") return Response::Json(429, "refused");
+                                  return std::nullopt;
+                                },
+                                [&observed](const Request& r, const Response& res) {
+                                  observed.push_back(r.path + res.body);
+                                }});
+  router.Add("GET", "/after", [](Request&) { return Named("after"); });
+  router.AddStreaming("PUT", "/upload",
+                      [](Request&) -> std::variant<Response, std::unique_ptr<BodySink>> {
+                        return Response::Json(403, "denied");
+                      });
+
+  Request r;
+  r.method = "GET";
+  r.path = "/before";
+  r.query = "refuse";
+  EXPECT_EQ((*router.Find(r).handler)(r).body, "before");  // added before SetGuard
+  r.path = "/after";
+  EXPECT_EQ((*router.Find(r).handler)(r).status, 429);
+  r.query = "";
+  EXPECT_EQ((*router.Find(r).handler)(r).body, "after");
+  r.method = "PUT";
+  r.path = "/upload";
+  auto first = (*router.Find(r).streaming)(r);
+  EXPECT_EQ(std::get<Response>(first).status, 403);
+  r.query = "refuse";
+  EXPECT_EQ(std::get<Response>((*router.Find(r).streaming)(r)).status, 429);
+  EXPECT_EQ(observed, (std::vector<std::string>{"/afterafter", "/uploaddenied"}));
+}
+
 TEST(RequestTest, QueryParametersAreDecodedAndLenient) {
   Request r;
   r.query = "documentId=https%3A%2F%2Fx.com%2Fa%20b&orderingId=5&raw=http://y/100%&sp=a+b";

@@ -1,8 +1,12 @@
 #include "http/server.h"
 
+#include <algorithm>
 #include <array>
 #include <atomic>
+#include <chrono>
+#include <limits>
 #include <optional>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -23,7 +27,18 @@ namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 
 constexpr size_t kStreamChunkBytes = size_t{256} * 1024;
+constexpr size_t kHeaderReadBytes = size_t{8} * 1024;
 constexpr uint64_t kMaxLingerBytes = 64ull * 1024 * 1024;
+
+using SteadyClock = std::chrono::steady_clock;
+
+// Failures that mean the client went away or was too slow: nothing to answer.
+bool IsConnectionEnd(const beast::error_code& ec) {
+  return ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message ||
+         ec == asio::error::eof || ec == beast::error::timeout ||
+         ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
+         ec == asio::error::broken_pipe;
+}
 
 std::string NewRequestId() {
   std::array<std::byte, 8> b{};
@@ -64,22 +79,64 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
  private:
+  // The header is read here rather than by Beast's async_read_header, so that its raw
+  // bytes can be checked (RawHeaderProblem) and its deadline starts at its first byte.
   void ReadHeader() {
     header_parser_.emplace();
     header_parser_->header_limit(server_.options.max_header_bytes);
     header_parser_->body_limit(std::numeric_limits<uint64_t>::max());
-    stream_.expires_after(server_.options.idle_timeout);
-    bhttp::async_read_header(
-        stream_, buffer_, *header_parser_,
-        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
+    header_started_ = false;
+    // Set now, so that even an answer to a malformed header names its request.
+    request_ = Request{};
+    request_.request_id = NewRequestId();
+    // A new connection gets header_timeout from the start; a kept-alive one may idle
+    // longer between requests, unless the next request already began to arrive.
+    if (first_request_ || buffer_.size() > 0) {
+      StartHeaderClock();
+    } else {
+      stream_.expires_after(server_.options.idle_timeout);
+    }
+    first_request_ = false;
+    ReadHeaderBytes();
+  }
+
+  void StartHeaderClock() {
+    header_started_ = true;
+    stream_.expires_after(server_.options.header_timeout);
+  }
+
+  std::string_view Buffered() const {
+    return {static_cast<const char*>(buffer_.data().data()), buffer_.size()};
+  }
+
+  void ReadHeaderBytes() {
+    std::string_view bytes = Buffered();
+    if (auto length = HeaderLength(bytes)) return ParseHeader(*length);
+    if (bytes.size() >= server_.options.max_header_bytes + 4) {
+      return OnHeader(bhttp::error::header_limit);
+    }
+    stream_.async_read_some(buffer_.prepare(kHeaderReadBytes),
+                            [self = shared_from_this()](beast::error_code ec, size_t n) {
+                              self->buffer_.commit(n);
+                              if (ec) return self->Close();
+                              if (!self->header_started_) self->StartHeaderClock();
+                              self->ReadHeaderBytes();
+                            });
+  }
+
+  void ParseHeader(size_t length) {
+    stream_.expires_never();
+    if (auto problem = RawHeaderProblem(Buffered().substr(0, length))) {
+      return WriteAndClose(server_.Error(400, *problem));
+    }
+    beast::error_code ec;
+    size_t used = header_parser_->put(asio::buffer(buffer_.data().data(), length), ec);
+    buffer_.consume(used);
+    if (!ec && !header_parser_->is_header_done()) ec = bhttp::error::partial_message;
+    OnHeader(ec);
   }
 
   void OnHeader(beast::error_code ec) {
-    if (ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
-        ec == beast::error::timeout || ec == asio::error::operation_aborted ||
-        ec == asio::error::connection_reset) {
-      return Close();
-    }
     if (ec == bhttp::error::header_limit) {
       return WriteAndClose(server_.Error(431, "request headers are larger than " +
                                                   std::to_string(server_.options.max_header_bytes) +
@@ -97,7 +154,6 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void BuildRequest() {
     const auto& h = header_parser_->get();
-    request_ = Request{};
     request_.method = std::string(h.method_string());
     request_.target = std::string(h.target());
     std::string_view target = request_.target;
@@ -111,7 +167,6 @@ class Session : public std::enable_shared_from_this<Session> {
     beast::error_code ec;
     auto endpoint = stream_.socket().remote_endpoint(ec);
     if (!ec) request_.remote_address = endpoint.address().to_string();
-    request_.request_id = NewRequestId();
     keep_alive_ = h.keep_alive();
     expects_continue_ = base::EqualsIgnoreAsciiCase(h[bhttp::field::expect], "100-continue");
   }
@@ -124,6 +179,7 @@ class Session : public std::enable_shared_from_this<Session> {
   template <typename Next>
   void ContinueThen(Next next) {
     if (!expects_continue_) return next();
+    stream_.expires_after(server_.options.body_timeout);
     auto res = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, 11);
     bhttp::async_write(stream_, *res,
                        [self = shared_from_this(), res, next](beast::error_code ec, size_t) {
@@ -142,11 +198,43 @@ class Session : public std::enable_shared_from_this<Session> {
     body_parser_.emplace(std::move(*header_parser_));
     body_parser_->body_limit(limit);
     ContinueThen([self = shared_from_this(), &handler] {
-      self->stream_.expires_after(self->server_.options.idle_timeout);
-      bhttp::async_read(
-          self->stream_, self->buffer_, *self->body_parser_,
-          [self, &handler](beast::error_code ec, size_t) { self->OnBody(ec, handler); });
+      self->StartBodyClock();
+      self->ReadBodyPart(handler);
     });
+  }
+
+  // Reads the body piece by piece, so that the deadline can follow its progress.
+  void ReadBodyPart(const Handler& handler) {
+    if (body_parser_->is_done()) return OnBody({}, handler);
+    stream_.expires_at(BodyDeadline());
+    bhttp::async_read_some(stream_, buffer_, *body_parser_,
+                           [self = shared_from_this(), &handler](beast::error_code ec, size_t n) {
+                             self->NoteBodyProgress(n);
+                             if (ec) return self->OnBody(ec, handler);
+                             self->ReadBodyPart(handler);
+                           });
+  }
+
+  void StartBodyClock() {
+    body_started_ = last_body_progress_ = SteadyClock::now();
+    body_bytes_ = 0;
+  }
+
+  void NoteBodyProgress(size_t n) {
+    if (n == 0) return;
+    body_bytes_ += n;
+    last_body_progress_ = SteadyClock::now();
+  }
+
+  // The body may pause for body_timeout; past that grace it must also keep up the
+  // minimum average rate, or the read times out and the connection is closed.
+  SteadyClock::time_point BodyDeadline() const {
+    const auto& o = server_.options;
+    SteadyClock::time_point deadline = last_body_progress_ + o.body_timeout;
+    if (o.min_body_bytes_per_second == 0) return deadline;
+    auto earned = std::chrono::duration_cast<SteadyClock::duration>(std::chrono::duration<double>(
+        static_cast<double>(body_bytes_) / static_cast<double>(o.min_body_bytes_per_second)));
+    return std::min(deadline, body_started_ + o.body_timeout + earned);
   }
 
   void OnBody(beast::error_code ec, const Handler& handler) {
@@ -155,7 +243,11 @@ class Session : public std::enable_shared_from_this<Session> {
                                                   std::to_string(server_.options.max_body_bytes) +
                                                   " bytes"));
     }
-    if (ec) return Close();
+    if (IsConnectionEnd(ec)) return Close();
+    // A body that breaks its own framing (a bad chunk size, ...): the rest of the
+    // connection cannot be read reliably, so answer and close.
+    if (ec) return WriteAndClose(server_.Error(400, "malformed request body: " + ec.message()));
+    stream_.expires_never();
     request_.body = std::move(body_parser_->get().body());
     asio::post(server_.pool, [self = shared_from_this(), &handler] {
       Response res = self->RunHandler(handler);
@@ -189,7 +281,10 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_parser_.emplace(std::move(*header_parser_));
     stream_parser_->body_limit(std::numeric_limits<uint64_t>::max());
     chunk_.resize(kStreamChunkBytes);
-    ContinueThen([self = shared_from_this()] { self->ReadChunk(); });
+    ContinueThen([self = shared_from_this()] {
+      self->StartBodyClock();
+      self->ReadChunk();
+    });
   }
 
   void ReadChunk() {
@@ -197,10 +292,12 @@ class Session : public std::enable_shared_from_this<Session> {
     auto& body = stream_parser_->get().body();
     body.data = chunk_.data();
     body.size = chunk_.size();
-    stream_.expires_after(server_.options.idle_timeout);
-    bhttp::async_read(
-        stream_, buffer_, *stream_parser_,
-        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnChunk(ec); });
+    stream_.expires_at(BodyDeadline());
+    bhttp::async_read(stream_, buffer_, *stream_parser_,
+                      [self = shared_from_this()](beast::error_code ec, size_t n) {
+                        self->NoteBodyProgress(n);
+                        self->OnChunk(ec);
+                      });
   }
 
   void OnChunk(beast::error_code ec) {
@@ -208,6 +305,9 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec) {
       Response res = sink_->Fail(base::IoError("upload interrupted: " + ec.message()));
       sink_.reset();
+      // A client that went away or was too slow gets no answer: it would only keep the
+      // connection open while the answer is written and the rest of its body drained.
+      if (IsConnectionEnd(ec)) return Close();
       return WriteAndClose(std::move(res));
     }
     size_t n = chunk_.size() - stream_parser_->get().body().size;
@@ -223,6 +323,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void FinishStreaming() {
+    stream_.expires_never();
     asio::post(server_.pool, [self = shared_from_this()] {
       Response res;
       try {
@@ -303,6 +404,11 @@ class Session : public std::enable_shared_from_this<Session> {
   Request request_;
   bool keep_alive_ = true;
   bool expects_continue_ = false;
+  bool first_request_ = true;
+  bool header_started_ = false;
+  SteadyClock::time_point body_started_;
+  SteadyClock::time_point last_body_progress_;
+  uint64_t body_bytes_ = 0;
 };
 
 }  // namespace

@@ -20,7 +20,16 @@ struct ServerOptions {
   int handler_threads = 16;
   uint64_t max_body_bytes = uint64_t{6} * 1024 * 1024;  // non-streamed requests
   uint32_t max_header_bytes = 16 * 1024;
+  // How long a kept-alive connection may wait for the first byte of its next request.
   std::chrono::seconds idle_timeout{120};
+  // A request header must be complete this long after its first byte (after the
+  // connection opened, for the first request); slower clients are disconnected.
+  std::chrono::seconds header_timeout{10};
+  // A request body may pause for at most body_timeout; after that grace it must also
+  // have averaged at least min_body_bytes_per_second (0: no rate rule), or the
+  // connection is closed. Slow-body clients cannot hold a connection forever.
+  std::chrono::seconds body_timeout{30};
+  uint64_t min_body_bytes_per_second = 1024;
   // Builds the error body for failures the server detects itself (400, 413, 431, 500).
   std::function<Response(int status, std::string_view message)> error_response;
 };

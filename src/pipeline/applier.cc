@@ -74,7 +74,7 @@ int64_t QueueDelayMs(const store::Operation& op) {
 
 bool IsTransient(base::StatusCode code) {
   return code == base::StatusCode::kIoError || code == base::StatusCode::kUnavailable ||
-         code == base::StatusCode::kInternal;
+         code == base::StatusCode::kInternal || code == base::StatusCode::kStorageFull;
 }
 
 std::filesystem::path SourceIndexDir(const std::filesystem::path& index_root,

@@ -8,6 +8,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "auth/api_key.h"
+#include "base/ascii.h"
 #include "base/random.h"
 #include "push/errors.h"
 #include "push/params.h"
@@ -19,6 +20,8 @@ namespace json = boost::json;
 using push::CoveoError;
 
 constexpr size_t kSourceIdRandomChars = 26;
+constexpr size_t kOrganizationNameChars = 30;
+constexpr size_t kOrganizationIdRandomChars = 12;
 constexpr size_t kMaxNameLength = 255;
 constexpr uint32_t kMaxSourcesPerPage = 1000;
 constexpr std::string_view kSourceTypes[] = {"PUSH", "CATALOG"};
@@ -206,15 +209,12 @@ std::variant<std::vector<std::string>, http::Response> KeyPrivileges(const json:
   return privileges;
 }
 
-}  // namespace
-
-std::string NewSourceId(std::string_view organization_id) {
+// Appends `count` random lower-case letters and digits to `id`.
+void AppendRandomChars(std::string& id, size_t count) {
   constexpr std::string_view kAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
   // Bytes at or above 252 (7 * 36) are skipped so that every character is equally likely.
   constexpr unsigned kUnbiasedLimit = 252;
-  std::string id(organization_id);
-  id += '-';
-  const size_t length = id.size() + kSourceIdRandomChars;
+  const size_t length = id.size() + count;
   std::array<std::byte, 32> bytes{};
   while (id.size() < length) {
     base::RandomBytes(bytes);
@@ -223,6 +223,26 @@ std::string NewSourceId(std::string_view organization_id) {
       if (v < kUnbiasedLimit && id.size() < length) id += kAlphabet[v % kAlphabet.size()];
     }
   }
+}
+
+}  // namespace
+
+std::string NewSourceId(std::string_view organization_id) {
+  std::string id(organization_id);
+  id += '-';
+  AppendRandomChars(id, kSourceIdRandomChars);
+  return id;
+}
+
+std::string NewOrganizationId(std::string_view name) {
+  std::string id;
+  for (char c : name) {
+    if (id.size() == kOrganizationNameChars) break;
+    const char lower = base::AsciiLower(c);
+    if ((lower >= 'a' && lower <= 'z') || (lower >= '0' && lower <= '9')) id += lower;
+  }
+  if (id.empty()) id = "organization";
+  AppendRandomChars(id, kOrganizationIdRandomChars);
   return id;
 }
 
@@ -243,6 +263,7 @@ void PlatformApi::Register(http::Router& router) {
   add("DELETE", org + "/sources/{source}", &PlatformApi::DeleteSource);
 
   add("POST", "/rest/privilege/evaluate", &PlatformApi::EvaluatePrivilege);
+  add("POST", "/rest/organizations", &PlatformApi::CreateOrganization);
 
   const std::string fields = org + "/indexes/fields";
   add("GET", org + "/indexes/page/fields", &PlatformApi::ListFieldPage);
@@ -588,6 +609,46 @@ http::Response PlatformApi::CreateApiKey(http::Request& request) {
   json::object out = ApiKeyJson(created);
   out["value"] = value;  // shown once: only its hash is stored
   return http::Response::Json(201, json::serialize(out));
+}
+
+http::Response PlatformApi::CreateOrganization(http::Request& request) {
+  // The caller's own organization decides: an admin there may create others, which share
+  // nothing with it (its keys do not reach the new one, whose first key only it receives).
+  auto access = access_.Authenticate(request, "");
+  if (!access.key) return access.error;
+  const PrivilegeRequest needed{"PLATFORM", "ORGANIZATION", "CREATE"};
+  if (!IsGranted(*access.key, needed)) {
+    return CoveoError(403, "ACCESS_DENIED",
+                      "The API key lacks the privilege " + Describe(needed) +
+                          "; a key needs the Sluice privilege 'admin'.");
+  }
+  std::optional<std::string> name = request.Query("name");
+  if (!name || name->empty()) return MissingParameter("name");
+  if (name->size() > kMaxNameLength) {
+    return InvalidParameter("'name' must be at most " + std::to_string(kMaxNameLength) +
+                            " characters.");
+  }
+  const int64_t now = clock_.NowMs();
+  const std::string org = NewOrganizationId(*name);
+  base::Status s = store_.EnsureOrganization(org, now);
+  if (!s.ok()) return push::FromStatus(s);
+
+  store::ApiKey admin;
+  admin.id = base::NewUuid();
+  admin.organization_id = org;
+  admin.display_name = "First admin key of " + *name;
+  admin.privileges = {std::string(push::kPrivilegeAdmin)};
+  const std::string value = auth::GenerateApiKey();
+  admin.key_hash = auth::HashApiKey(value);
+  admin.created_ms = now;
+  {
+    std::lock_guard lock(api_keys_mu_);
+    s = store_.PutApiKey(admin);
+  }
+  if (!s.ok()) return push::FromStatus(s);
+  json::object key = ApiKeyJson(admin);
+  key["value"] = value;  // shown once: only its hash is stored
+  return http::Response::Json(201, json::serialize(json::object{{"id", org}, {"apiKey", key}}));
 }
 
 std::variant<std::vector<std::string>, http::Response> PlatformApi::KeyScope(

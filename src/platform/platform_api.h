@@ -21,6 +21,10 @@ namespace sluice::platform {
 // A new source id shaped like Coveo's: "<org>-" and 26 random lower-case letters and digits.
 std::string NewSourceId(std::string_view organization_id);
 
+// A new organization id shaped like Coveo's: the lower-case letters and digits of `name`
+// (at most 30; "organization" when it has none) and 12 random lower-case letters and digits.
+std::string NewOrganizationId(std::string_view name);
+
 class PlatformApi {
  public:
   PlatformApi(store::StateStore& store, const base::Clock& clock);
@@ -34,6 +38,9 @@ class PlatformApi {
   http::Response DeleteSource(http::Request& request);
 
   http::Response EvaluatePrivilege(http::Request& request);
+
+  // POST /rest/organizations?name=: a new, empty organization and its first admin key.
+  http::Response CreateOrganization(http::Request& request);
 
   http::Response ListFieldPage(http::Request& request);
   http::Response SearchFields(http::Request& request);

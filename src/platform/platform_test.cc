@@ -274,6 +274,16 @@ TEST(SourceIdTest, LooksLikeCoveosAndNeverRepeats) {
   }
 }
 
+TEST(OrganizationIdTest, KeepsTheNamesLettersAndDigitsAndAddsRandomOnes) {
+  std::string id = NewOrganizationId("My Org, Inc.");
+  ASSERT_EQ(id.size(), 8u + 12u) << id;
+  EXPECT_EQ(id.substr(0, 8), "myorginc");
+  for (char c : id.substr(8)) EXPECT_TRUE(std::isdigit(c) || std::islower(c)) << id;
+  EXPECT_NE(NewOrganizationId("My Org, Inc."), id);
+  EXPECT_EQ(NewOrganizationId("--").substr(0, 12), "organization");
+  EXPECT_EQ(NewOrganizationId(std::string(100, 'a')).size(), 30u + 12u);
+}
+
 // A store on disk with one organization, two sources and keys of each kind.
 class StoreFixture : public ::testing::Test {
  protected:
@@ -450,6 +460,33 @@ TEST_F(PlatformApiTest, NeverDeletesTheLastAdminKey) {
   ASSERT_EQ(left, 200);
   for (const auto& k : listed.as_array()) EXPECT_FALSE(k.as_object().contains("value"));
   EXPECT_EQ(listed.as_array().size(), 3u);  // search, scoped and the new admin key
+}
+
+TEST_F(PlatformApiTest, AnAdminCreatesAnOrganizationItsKeysCannotReach) {
+  EXPECT_EQ(Call("POST", "/rest/organizations?name=Second", "", "xx-search").first, 403);
+  EXPECT_EQ(Call("POST", "/rest/organizations", "").second.at("errorCode"), "MISSING_PARAMETER");
+  auto [status, created] = Call("POST", "/rest/organizations?name=Second%20org");
+  ASSERT_EQ(status, 201) << json::serialize(created);
+  const std::string org(created.at("id").as_string());
+  EXPECT_EQ(org.rfind("secondorg", 0), 0u) << org;
+  EXPECT_TRUE(*store_->OrganizationExists(org));
+  const json::object& key = created.at("apiKey").as_object();
+  EXPECT_EQ(key.at("organizationId").as_string(), org);
+  EXPECT_EQ(key.at("privileges"), json::array({"admin"}));
+  const std::string value(key.at("value").as_string());
+  auto stored = store_->FindApiKeyByHash(auth::HashApiKey(value));
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_EQ((*stored)->organization_id, org);
+
+  // Each organization's keys stay in their own.
+  EXPECT_EQ(Call("GET", "/rest/organizations/" + org + "/sources").first, 403);
+  EXPECT_EQ(Call("GET", "/rest/organizations/org/sources", "", value).first, 403);
+  EXPECT_EQ(Call("GET", "/rest/organizations/" + org + "/sources", "", value).second,
+            json::array());
+  EXPECT_EQ(Call("POST", "/rest/organizations/" + org + "/sources",
+                 R"({"sourceType":"PUSH","name":"Theirs"})", value)
+                .first,
+            201);
 }
 
 }  // namespace

@@ -81,7 +81,15 @@ http::Response FromStatus(const base::Status& status) {
     case StatusCode::kUnauthenticated:
       return CoveoError(401, "INVALID_TOKEN", status.message());
     case StatusCode::kResourceExhausted:
-      return CoveoError(507, "INSUFFICIENT_STORAGE", status.message());
+      return CoveoError(413, "REQUEST_ENTITY_TOO_LARGE", status.message());
+    case StatusCode::kStorageFull: {
+      http::Response r = CoveoError(
+          503, "SERVICE_UNAVAILABLE",
+          "The server's disk is full, so nothing was accepted; retry once space is freed: " +
+              status.message());
+      r.headers.emplace_back("Retry-After", std::to_string(kStorageFullRetrySeconds));
+      return r;
+    }
     case StatusCode::kUnavailable:
       return CoveoError(503, "SERVICE_UNAVAILABLE", status.message());
     case StatusCode::kOk:

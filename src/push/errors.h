@@ -20,7 +20,11 @@ http::Response S3Error(int status, std::string_view code, std::string_view messa
 // The Coveo error for a failure the server itself detected (bad framing, body too large).
 http::Response ServerError(int status, std::string_view message);
 
-// Maps an internal failure to the closest Coveo error (400/412/413/429/500/503).
+// How long a client should wait before retrying while the disk is full.
+inline constexpr int kStorageFullRetrySeconds = 30;
+
+// Maps an internal failure to the closest Coveo error (400/412/413/429/500/503);
+// a full disk is 503 with Retry-After.
 http::Response FromStatus(const base::Status& status);
 
 }  // namespace sluice::push

@@ -7,6 +7,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "document/document_body.h"
+#include "document/document_id.h"
 #include "document/json_body.h"
 #include "push/errors.h"
 #include "push/params.h"
@@ -32,6 +33,22 @@ std::string RequiredHeaderHint(const http::Request& request) {
     }
   }
   return hint;
+}
+
+// An upload the server could not store: S3's 503 with Retry-After when the disk
+// is full (the client may retry the same URI), 500 InternalError otherwise.
+http::Response StorageError(const base::Status& why, std::string_view resource,
+                            std::string_view request_id) {
+  if (why.code() != base::StatusCode::kStorageFull) {
+    return S3Error(500, "InternalError", why.message(), resource, request_id);
+  }
+  http::Response r = S3Error(503, "ServiceUnavailable",
+                             "The server's disk is full, so the upload was not stored; retry "
+                             "once space is freed: " +
+                                 why.message(),
+                             resource, request_id);
+  r.headers.emplace_back("Retry-After", std::to_string(kStorageFullRetrySeconds));
+  return r;
 }
 
 class UploadSink final : public http::BodySink {
@@ -74,7 +91,7 @@ class UploadSink final : public http::BodySink {
     if (why.code() == base::StatusCode::kResourceExhausted && received_ > max_bytes_) {
       return S3Error(413, "EntityTooLarge", why.message(), resource_, request_id_);
     }
-    return S3Error(500, "InternalError", why.message(), resource_, request_id_);
+    return StorageError(why, resource_, request_id_);
   }
 
  private:
@@ -147,6 +164,10 @@ std::variant<PushApi::ItemTarget, http::Response> PushApi::ParseItemTarget(
   auto document_id = request.Query("documentId");
   if (!document_id || document_id->empty()) {
     return CoveoError(412, "MISSING_PARAMETER", "Parameter 'documentId' is missing.");
+  }
+  if (base::Status s = document::ValidateDocumentId(*document_id); !s.ok()) {
+    return CoveoError(412, "INVALID_PARAMETER",
+                      "Parameter 'documentId' is invalid: " + s.message());
   }
   auto ordering_id = ParseOrderingId(request);
   if (!ordering_id.ok()) {
@@ -328,9 +349,7 @@ std::variant<http::Response, std::unique_ptr<http::BodySink>> PushApi::StartUplo
     }
   }
   auto writer = blobs_.Create(store::ContainerBlobKey(file_id));
-  if (!writer.ok()) {
-    return S3Error(500, "InternalError", writer.status().message(), resource, request.request_id);
-  }
+  if (!writer.ok()) return StorageError(writer.status(), resource, request.request_id);
   return std::make_unique<UploadSink>(std::move(*writer), store_, clock_, file_id, resource,
                                       request.request_id, options_.max_container_bytes);
 }

@@ -82,11 +82,95 @@ TEST_F(AccessTest, AnswersEachFailureWithItsCoveoError) {
   EXPECT_EQ(Check("Bearer xx-search", "org", kPrivilegeSearch), P(200, ""));
 }
 
+TEST_F(AccessTest, TwoCredentialsAreNoCredential) {
+  using P = std::pair<int, std::string>;
+  http::Request request;
+  request.headers = {{"Authorization", "Bearer xx-admin"}, {"authorization", "Bearer xx-nope"}};
+  EXPECT_EQ(BearerToken(request, false), std::optional<std::string>(""));
+  auto outcome = Access(*store_).Check(request, "org", kPrivilegePush);
+  EXPECT_FALSE(outcome.key);
+  EXPECT_EQ(outcome.error.status, 401);
+  // Even the same valid key twice: which header counts must never be a guess.
+  request.headers = {{"Authorization", "Bearer xx-admin"}, {"Authorization", "Bearer xx-admin"}};
+  EXPECT_FALSE(Access(*store_).Check(request, "org", kPrivilegePush).key);
+  EXPECT_EQ(
+      Check(std::nullopt, "", kPrivilegeSearch, "access_token=xx-search&access_token=xx-nope"),
+      P(401, "INVALID_TOKEN"));
+}
+
 TEST_F(AccessTest, OnlySearchTakesTheKeyFromTheQuery) {
   using P = std::pair<int, std::string>;
   EXPECT_EQ(Check(std::nullopt, "", kPrivilegeSearch, "access_token=xx-search"), P(200, ""));
   EXPECT_EQ(Check(std::nullopt, "org", kPrivilegePush, "access_token=xx-admin"),
             P(401, "UNAUTHORIZED"));
+}
+
+}  // namespace
+}  // namespace sluice::push
+
+namespace sluice::push {
+namespace {
+
+class FailedAuthLimiterTest : public ::testing::Test {
+ protected:
+  static http::Request From(std::string address, std::optional<std::string> authorization) {
+    http::Request r;
+    r.remote_address = std::move(address);
+    if (authorization) r.headers.emplace_back("Authorization", *authorization);
+    return r;
+  }
+  // Sends a request the handler refuses with `status`; returns what the caller got.
+  int Send(FailedAuthLimiter& limiter, const http::Request& r, int status = 401) {
+    if (auto refused = limiter.Admit(r)) return refused->status;
+    limiter.Observe(r, http::Response::Json(status, "{}"));
+    return status;
+  }
+
+  FixedClock clock_;
+};
+
+TEST_F(FailedAuthLimiterTest, RefusesAnAddressThatUsedUpItsFailures) {
+  FailedAuthLimiter limiter(clock_, FailedAuthOptions{3, 60'000});
+  const auto guess = From("10.0.0.1", "Bearer xx-guess");
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(Send(limiter, guess), 401) << i;
+  auto refused = limiter.Admit(guess);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 429);
+  EXPECT_EQ(boost::json::parse(refused->body).at("errorCode"), "TOO_MANY_REQUESTS");
+  // One failure drains every 20 s (3 per minute).
+  EXPECT_EQ(refused->headers,
+            (std::vector<std::pair<std::string, std::string>>{{"Retry-After", "20"}}));
+  // While refused, even a valid key is not checked: a guess must not be confirmable.
+  EXPECT_EQ(Send(limiter, From("10.0.0.1", "Bearer xx-valid"), 200), 429);
+  EXPECT_EQ(Send(limiter, From("10.0.0.1", std::nullopt)), 401);       // no credential: no guess
+  EXPECT_EQ(Send(limiter, From("10.0.0.2", "Bearer xx-guess")), 401);  // another address
+
+  clock_.now += 19'000;
+  EXPECT_EQ(Send(limiter, guess), 429);
+  clock_.now += 1'000;
+  EXPECT_EQ(Send(limiter, guess), 401);  // the budget refilled by one, which it used
+  EXPECT_EQ(Send(limiter, guess), 429);
+  clock_.now += 60'000;
+  EXPECT_EQ(Send(limiter, From("10.0.0.1", "Bearer xx-valid"), 200), 200);
+}
+
+TEST_F(FailedAuthLimiterTest, CountsOnlyRefusedCredentials) {
+  FailedAuthLimiter limiter(clock_, FailedAuthOptions{2, 60'000});
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(Send(limiter, From("a", std::nullopt)), 401);            // no credential
+    EXPECT_EQ(Send(limiter, From("a", "Bearer xx-other"), 403), 403);  // valid, not allowed
+    EXPECT_EQ(Send(limiter, From("a", "Bearer xx-ok"), 200), 200);
+  }
+  http::Request query_token = From("a", std::nullopt);
+  query_token.query = "access_token=xx-bad";
+  EXPECT_EQ(Send(limiter, query_token), 401);
+  EXPECT_EQ(Send(limiter, query_token), 401);
+  EXPECT_EQ(Send(limiter, query_token), 429);
+}
+
+TEST_F(FailedAuthLimiterTest, ZeroTurnsItOff) {
+  FailedAuthLimiter limiter(clock_, FailedAuthOptions{0, 60'000});
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(Send(limiter, From("a", "Bearer xx-guess")), 401);
 }
 
 }  // namespace

@@ -35,6 +35,13 @@ class Journal {
   // How many groups were committed; a test hook for group commit.
   uint64_t groups_committed() const;
 
+  // Ok while the journal takes writes. StorageFull while the disk is full (the
+  // next group that commits clears it). Unavailable for good after a failed
+  // write or fsync: the kernel may have dropped the pages, so no later commit
+  // could be trusted (PostgreSQL's "fsyncgate"); only a restart, which
+  // recovers from what is on disk, clears it.
+  base::Status Health() const;
+
  private:
   struct Waiter {
     std::vector<Operation>* ops;
@@ -42,6 +49,8 @@ class Journal {
     bool done = false;
   };
   void Run(const std::stop_token& stop);
+  // Updates the health after a group; mu_ held.
+  void Record(const base::Status& status);
 
   StateStore& store_;
   std::function<void()> on_append_;
@@ -49,7 +58,9 @@ class Journal {
   std::condition_variable_any cv_;
   std::deque<Waiter*> queue_;
   uint64_t groups_committed_ = 0;
-  std::jthread writer_;  // last: started after the fields it uses
+  base::Status stopped_;  // set once by a failed write or fsync
+  base::Status full_;     // the last group's StorageFull, until one commits
+  std::jthread writer_;   // last: started after the fields it uses
 };
 
 }  // namespace sluice::store

@@ -10,10 +10,14 @@ base::Status SqliteError(sqlite3* db, std::string_view what) {
   m += ": ";
   m += db ? sqlite3_errmsg(db) : "out of memory";
   int code = db ? sqlite3_errcode(db) : SQLITE_NOMEM;
-  if (code == SQLITE_FULL) return base::ResourceExhausted(std::move(m));
+  if (code == SQLITE_FULL) return base::StorageFull(std::move(m));
   if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB) return base::DataLoss(std::move(m));
   if (code == SQLITE_BUSY || code == SQLITE_LOCKED) return base::Unavailable(std::move(m));
-  return base::IoError(std::move(m));
+  if (code == SQLITE_IOERR || code == SQLITE_CANTOPEN || code == SQLITE_PERM ||
+      code == SQLITE_READONLY) {
+    return base::IoError(std::move(m));
+  }
+  return base::Internal(std::move(m));
 }
 
 }  // namespace
@@ -75,10 +79,12 @@ bool Statement::IsNull(int column) const {
   return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
 }
 
-base::Result<Connection> Connection::Open(const std::filesystem::path& path) {
+base::Result<Connection> Connection::Open(const std::filesystem::path& path,
+                                          const std::string& vfs) {
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(
-      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  int rc = sqlite3_open_v2(path.c_str(), &db,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                           vfs.empty() ? nullptr : vfs.c_str());
   Connection conn(db);
   if (rc != SQLITE_OK) return SqliteError(db, "open " + path.string());
   sqlite3_busy_timeout(db, 10000);

@@ -47,7 +47,9 @@ class Statement {
 
 class Connection {
  public:
-  static base::Result<Connection> Open(const std::filesystem::path& path);
+  // `vfs` names a registered SQLite VFS (empty: the default one).
+  static base::Result<Connection> Open(const std::filesystem::path& path,
+                                       const std::string& vfs = "");
   Connection(Connection&& other) noexcept : db_(other.db_) { other.db_ = nullptr; }
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;

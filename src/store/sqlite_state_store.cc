@@ -990,14 +990,15 @@ int64_t OrderingKey(uint64_t ordering_id) {
 
 uint64_t OrderingIdFromKey(int64_t key) { return static_cast<uint64_t>(key) ^ (uint64_t{1} << 63); }
 
-base::Result<std::unique_ptr<StateStore>> OpenSqliteStateStore(const std::filesystem::path& file) {
-  SLUICE_ASSIGN_OR_RETURN(Connection writer, Connection::Open(file));
+base::Result<std::unique_ptr<StateStore>> OpenSqliteStateStore(const std::filesystem::path& file,
+                                                               const std::string& vfs) {
+  SLUICE_ASSIGN_OR_RETURN(Connection writer, Connection::Open(file, vfs));
   SLUICE_RETURN_IF_ERROR(writer.Exec(kSchema).WithContext("create schema in " + file.string()));
   SLUICE_RETURN_IF_ERROR(
       writer.Exec(kIdentitySchema).WithContext("create schema in " + file.string()));
   SLUICE_RETURN_IF_ERROR(
       AddMissingColumns(writer).WithContext("upgrade schema in " + file.string()));
-  SLUICE_ASSIGN_OR_RETURN(Connection reader, Connection::Open(file));
+  SLUICE_ASSIGN_OR_RETURN(Connection reader, Connection::Open(file, vfs));
   return std::unique_ptr<StateStore>(
       std::make_unique<SqliteStateStore>(std::move(writer), std::move(reader)));
 }

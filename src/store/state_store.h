@@ -280,7 +280,9 @@ class StateStore {
 };
 
 // The embedded default: one SQLite file in WAL mode with synchronous=FULL.
-base::Result<std::unique_ptr<StateStore>> OpenSqliteStateStore(const std::filesystem::path& file);
+// `vfs` names a registered SQLite VFS (empty: the default one; tests inject faults).
+base::Result<std::unique_ptr<StateStore>> OpenSqliteStateStore(const std::filesystem::path& file,
+                                                               const std::string& vfs = "");
 
 // The blob key under which a file container's bytes are stored.
 std::string ContainerBlobKey(std::string_view file_id);

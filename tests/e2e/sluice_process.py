@@ -122,6 +122,34 @@ class Sluice:
             time.sleep(0.1)
         raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
+    # Platform API: organizations, sources, keys; file containers ------------------------
+
+    def _created(self, method, path, body=None, key=API_KEY):
+        status, res = self.json(method, path, body, key=key)
+        if status != 201:
+            raise AssertionError(f"{method} {path}: {status} {res}")
+        return res
+
+    def create_organization(self, name, key=API_KEY):
+        """A new organization: {"id", "apiKey": {"value", ...}} (its first admin key)."""
+        query = urllib.parse.urlencode({"name": name})
+        return self._created("POST", f"/rest/organizations?{query}", key=key)
+
+    def create_source(self, name, source_type="PUSH", key=API_KEY, org="local", **extra):
+        body = dict(sourceType=source_type, name=name, sourceVisibility="SECURED",
+                    pushEnabled=True, **extra)
+        return self._created("POST", f"/rest/organizations/{org}/sources", body, key=key)
+
+    def create_key(self, privileges, source_ids=None, name="test key", key=API_KEY, org="local"):
+        body = {"displayName": name, "privileges": privileges}
+        if source_ids is not None:
+            body["sourceIds"] = source_ids
+        return self._created("POST", f"/rest/organizations/{org}/apikeys", body, key=key)
+
+    def create_container(self, key=API_KEY, org="local", prefix="/push/v1"):
+        """{uploadUri, fileId, requiredHeaders}"""
+        return self._created("POST", f"{prefix}/organizations/{org}/files", {}, key=key)
+
     def upload(self, upload_uri, body, headers):
         """PUTs bytes (or a file-like object) to a pre-signed uploadUri."""
         u = urllib.parse.urlsplit(upload_uri)
@@ -156,3 +184,12 @@ class SluiceTestCase(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.sluice.cleanup()
+
+    def assert_error(self, answer, status, error_code, *words):
+        """A Coveo error body: the status, its errorCode, and each word in its message."""
+        got_status, body = answer
+        self.assertEqual(got_status, status, body)
+        self.assertEqual(body["errorCode"], error_code, body)
+        self.assertEqual(body["statusCode"], status, body)
+        for word in words:
+            self.assertIn(word, body["message"])

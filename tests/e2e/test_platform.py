@@ -24,27 +24,10 @@ def field_privilege(kind, org="local"):
 
 class PlatformTestCase(SluiceTestCase):
     def create_source(self, name, source_type="PUSH", key=API_KEY, **extra):
-        body = dict(sourceType=source_type, name=name, sourceVisibility="SECURED",
-                    pushEnabled=True, **extra)
-        status, res = self.sluice.json("POST", f"{ORG}/sources", body, key=key)
-        self.assertEqual(status, 201, res)
-        return res
+        return self.sluice.create_source(name, source_type, key=key, **extra)
 
     def create_key(self, privileges, source_ids=None, name="test key"):
-        body = {"displayName": name, "privileges": privileges}
-        if source_ids is not None:
-            body["sourceIds"] = source_ids
-        status, res = self.sluice.json("POST", f"{ORG}/apikeys", body)
-        self.assertEqual(status, 201, res)
-        return res
-
-    def assert_error(self, answer, status, error_code, *words):
-        got_status, body = answer
-        self.assertEqual(got_status, status, body)
-        self.assertEqual(body["errorCode"], error_code, body)
-        self.assertEqual(body["statusCode"], status, body)
-        for word in words:
-            self.assertIn(word, body["message"])
+        return self.sluice.create_key(privileges, source_ids, name)
 
 
 class SourcesTest(PlatformTestCase):
