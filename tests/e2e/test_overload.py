@@ -142,6 +142,7 @@ class OverloadTest(unittest.TestCase):
         self.assertLess(peak_pending, MAX_PENDING + 50 * (FLOODERS + 1))
 
         self.sluice.wait_for(lambda: self.pending() == 0, timeout=600, what="the backlog to drain")
+        time.sleep(3)  # the pipeline hands freed memory back after a second of idleness
         settled_kib = rss_kib(pid)
         status, res = self.sluice.json("POST", "/rest/search/v2",
                                        {"q": MARK, "numberOfResults": 0})
