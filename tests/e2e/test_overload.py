@@ -17,7 +17,7 @@ import unittest
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
-from sluice_process import API_KEY, Sluice  # noqa: E402
+from sluice_process import API_KEY, MEMORY_IS_MEASURABLE, Sluice  # noqa: E402
 
 DOCS = "/push/v1/organizations/local/sources/local-default/documents"
 MAX_PENDING = 400  # the journal backlog at which Sluice starts answering 429
@@ -158,8 +158,9 @@ class OverloadTest(unittest.TestCase):
               f"{settled_kib // 1024} MiB after", flush=True)
         # Generous bounds that only unbounded queueing or growth would cross.
         self.assertLess(p99, 5.0, "the healthy client is answered within seconds")
-        self.assertLess(peak_kib - baseline_kib, 512 * 1024, "memory stays bounded")
-        self.assertLess(settled_kib - baseline_kib, 256 * 1024, "memory settles after the flood")
+        if MEMORY_IS_MEASURABLE:
+            self.assertLess(peak_kib - baseline_kib, 512 * 1024, "memory stays bounded")
+            self.assertLess(settled_kib - baseline_kib, 64 * 1024, "memory settles after the flood")
 
 
 if __name__ == "__main__":
