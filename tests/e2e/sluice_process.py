@@ -13,6 +13,8 @@ import unittest
 import urllib.parse
 
 API_KEY = "xx-e2e-0000-test-key"
+# The two headers an upload URI is signed with (a file container's requiredHeaders).
+REQUIRED = {"x-amz-server-side-encryption": "AES256", "Content-Type": "application/octet-stream"}
 
 # A sanitizer build's allocator keeps freed memory in quarantine and adds shadow memory, so
 # the server's RSS says nothing about Sluice's own use there: memory bounds are asserted

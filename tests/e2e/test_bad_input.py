@@ -26,11 +26,11 @@ import urllib.parse
 import zlib
 
 sys.path.insert(0, os.path.dirname(__file__))
-from sluice_process import API_KEY, MEMORY_IS_MEASURABLE, Sluice, SluiceTestCase  # noqa: E402
+from sluice_process import (API_KEY, MEMORY_IS_MEASURABLE, REQUIRED, Sluice,  # noqa: E402
+                            SluiceTestCase)
 
 DOCS = "/push/v1/organizations/local/sources/local-default/documents"
 BATCH = DOCS + "/batch"
-REQUIRED = {"x-amz-server-side-encryption": "AES256", "Content-Type": "application/octet-stream"}
 SMUGGLED = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
 
 # (row, label) of every distinct hostile input sent; counted at the end of the run.

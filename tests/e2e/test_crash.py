@@ -23,9 +23,8 @@ import unittest
 import urllib.parse
 import zlib
 
-from sluice_process import Sluice
+from sluice_process import API_KEY, REQUIRED, Sluice
 
-REQUIRED = {"x-amz-server-side-encryption": "AES256", "Content-Type": "application/octet-stream"}
 ORG_PATH = "/push/v1/organizations/local"
 DOCS = f"{ORG_PATH}/sources/local-default/documents"
 SHARED_ITEMS = 120  # single pushes, deletes and batches all touch these
@@ -223,7 +222,7 @@ class CrashTest(unittest.TestCase):
         self.rng = random.Random(seed)
         self.sluice = Sluice(extra_args=["--rate-limit", "0"])
         self.addCleanup(self.sluice.cleanup)
-        self.api_key = "xx-e2e-0000-test-key"
+        self.api_key = API_KEY
         self.history = History()
         self.refusals = []
         self.retried_uploads = []

@@ -18,9 +18,7 @@ import urllib.parse
 import zlib
 
 sys.path.insert(0, os.path.dirname(__file__))
-from sluice_process import API_KEY, Sluice, SluiceTestCase  # noqa: E402
-
-REQUIRED = {"x-amz-server-side-encryption": "AES256", "Content-Type": "application/octet-stream"}
+from sluice_process import API_KEY, REQUIRED, Sluice, SluiceTestCase  # noqa: E402
 
 
 def make_large_html(target_bytes, marker):
