@@ -167,6 +167,14 @@ class StorageFaultsTest : public ::testing::Test {
 
   bool TempDirIsEmpty() { return fs::is_empty(dir_ / "blobs" / "tmp"); }
 
+  // An upload refused with S3's `code`, and no partial blob left behind.
+  void ExpectUploadRefused(const Reply& reply, int status, std::string_view code) {
+    EXPECT_EQ(reply.status, status) << reply.body;
+    EXPECT_NE(reply.body.find("<Code>" + std::string(code) + "</Code>"), std::string::npos)
+        << reply.body;
+    EXPECT_TRUE(TempDirIsEmpty()) << "no partial blob is left behind";
+  }
+
   fs::path dir_;
   faults::FaultPlan plan_;
   std::unique_ptr<faults::FaultyVfs> vfs_;
@@ -201,11 +209,8 @@ TEST_F(StorageFaultsTest, AFullDiskDuringAnUploadStoresNothingAndTheSameUriWorks
   auto [target, file_id] = NewContainer();
   plan_.FailWrites(ENOSPC, ".part");
   Reply refused = Upload(target, "<html><body>uploaded dromedary</body></html>");
-  EXPECT_EQ(refused.status, 503) << refused.body;
-  EXPECT_NE(refused.body.find("<Code>ServiceUnavailable</Code>"), std::string::npos)
-      << refused.body;
+  ExpectUploadRefused(refused, 503, "ServiceUnavailable");
   EXPECT_TRUE(refused.HasHeader("Retry-After: 30")) << refused.head;
-  EXPECT_TRUE(TempDirIsEmpty()) << "no partial blob is left behind";
 
   plan_.Clear();
   ASSERT_EQ(Upload(target, "<html><body>uploaded dromedary</body></html>").status, 200);
@@ -218,10 +223,7 @@ TEST_F(StorageFaultsTest, AFailingDeviceDuringAnUploadIs500AndLeavesNoObject) {
   StartServer();
   auto [target, file_id] = NewContainer();
   plan_.FailSyncs(EIO, ".part");
-  Reply failed = Upload(target, "never stored");
-  EXPECT_EQ(failed.status, 500) << failed.body;
-  EXPECT_NE(failed.body.find("<Code>InternalError</Code>"), std::string::npos) << failed.body;
-  EXPECT_TRUE(TempDirIsEmpty());
+  ExpectUploadRefused(Upload(target, "never stored"), 500, "InternalError");
   Reply pushed = PushFromContainer("http://faults/none", file_id);
   EXPECT_EQ(pushed.status, 412) << "the container still has no content: " << pushed.body;
 }

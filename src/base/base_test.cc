@@ -7,6 +7,7 @@
 #include "base/fs.h"
 #include "base/random.h"
 #include "base/status.h"
+#include "base/utf8.h"
 
 namespace sluice::base {
 namespace {
@@ -69,6 +70,20 @@ TEST(AsciiTest, LowersOnlyAsciiLetters) {
   EXPECT_TRUE(EqualsIgnoreAsciiCase("Content-Type", "content-TYPE"));
   EXPECT_FALSE(EqualsIgnoreAsciiCase("content-type", "content-typ"));
   EXPECT_FALSE(EqualsIgnoreAsciiCase("É", "é"));  // bytes beyond ASCII compare exactly
+}
+
+TEST(Utf8Test, SequenceLengthFollowsRfc3629) {
+  EXPECT_EQ(Utf8SequenceLength("a"), 1u);
+  EXPECT_EQ(Utf8SequenceLength("\xC3\xA9"), 2u);          // é
+  EXPECT_EQ(Utf8SequenceLength("\xE2\x82\xAC"), 3u);      // €
+  EXPECT_EQ(Utf8SequenceLength("\xF0\x9F\x98\x80"), 4u);  // an emoji
+  EXPECT_EQ(Utf8SequenceLength("\xC0\xAF"), 0u);          // overlong '/'
+  EXPECT_EQ(Utf8SequenceLength("\xE0\x80\xAF"), 0u);      // overlong, three bytes
+  EXPECT_EQ(Utf8SequenceLength("\xED\xA0\x80"), 0u);      // a surrogate
+  EXPECT_EQ(Utf8SequenceLength("\xF4\x90\x80\x80"), 0u);  // above U+10FFFF
+  EXPECT_EQ(Utf8SequenceLength("\x80"), 0u);              // a stray continuation byte
+  EXPECT_EQ(Utf8SequenceLength("\xE2\x82"), 0u);          // truncated
+  EXPECT_EQ(Utf8SequenceLength("\xE2\x28\xA1"), 0u);      // a broken continuation
 }
 
 }  // namespace

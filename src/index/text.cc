@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <utility>
 
+#include "base/utf8.h"
+
 namespace sluice::index {
 namespace {
 
@@ -12,36 +14,6 @@ constexpr std::string_view kReplacementCharacter = "\xEF\xBF\xBD";  // U+FFFD
 constexpr std::string_view kOmission = "...";
 
 bool IsContinuation(unsigned char byte) { return (byte & 0xC0) == 0x80; }
-
-// Length of the well-formed UTF-8 sequence at the start of `text` (RFC 3629: no overlong forms,
-// no surrogates, nothing above U+10FFFF), or 0 when it is not well-formed.
-size_t WellFormedSequenceLength(std::string_view text) {
-  auto byte = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
-  const unsigned char lead = byte(0);
-  if (lead < 0x80) return 1;
-  size_t length = 0;
-  unsigned char second_min = 0x80;
-  unsigned char second_max = 0xBF;
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    length = 2;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    length = 3;
-    if (lead == 0xE0) second_min = 0xA0;  // overlong
-    if (lead == 0xED) second_max = 0x9F;  // surrogates
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    length = 4;
-    if (lead == 0xF0) second_min = 0x90;  // overlong
-    if (lead == 0xF4) second_max = 0x8F;  // above U+10FFFF
-  } else {
-    return 0;
-  }
-  if (text.size() < length) return 0;
-  if (byte(1) < second_min || byte(1) > second_max) return 0;
-  for (size_t i = 2; i < length; ++i) {
-    if (!IsContinuation(byte(i))) return 0;
-  }
-  return length;
-}
 
 bool IsAsciiSpace(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
@@ -54,7 +26,7 @@ std::string ValidUtf8Prefix(std::string_view text, size_t max_bytes, bool* trunc
   out.reserve(std::min(text.size(), max_bytes));
   size_t pos = 0;
   while (pos < text.size()) {
-    size_t length = WellFormedSequenceLength(text.substr(pos));
+    size_t length = base::Utf8SequenceLength(text.substr(pos));
     std::string_view piece = length > 0 ? text.substr(pos, length) : kReplacementCharacter;
     if (out.size() + piece.size() > max_bytes) break;
     out.append(piece);
