@@ -28,8 +28,7 @@ namespace {
 // Every position is kept, however long the body: for a 50 MB body they cost about half of Put's
 // 3 s (Xapian takes them one call each), but a cap would make phrase searches silently miss the
 // text past it.
-void AddWords(const IndexDocument& item, Xapian::Document& document,
-              Xapian::TermGenerator& term_generator) {
+void AddWords(const IndexDocument& item, Xapian::Document& document) {
   if (TermCollector::MatchesTermGenerator()) {
     TermCollector terms(EnglishStemmer());
     terms.IndexText(item.title, 1, kTitlePrefix);
@@ -39,6 +38,9 @@ void AddWords(const IndexDocument& item, Xapian::Document& document,
     terms.AddTo(document);
     return;
   }
+  Xapian::TermGenerator term_generator;
+  term_generator.set_stemmer(EnglishStemmer());
+  term_generator.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
   term_generator.set_document(document);
   term_generator.index_text(item.title, 1, std::string(kTitlePrefix));
   term_generator.index_text(item.title, kTitleWeight);
@@ -69,20 +71,25 @@ void AddFieldTerms(std::string_view name, const std::vector<std::string>& values
   }
 }
 
-// Field terms for every metadata name and for the item's own properties that results show
-// under raw (so "@source==..." and "@filetype==pdf" work), and a sortable value for each
-// metadata name that has a slot and is still declared numeric or date. Coveo indexes only the
-// metadata of declared fields; Sluice makes every metadata name searchable, which costs a few
-// boolean terms per item and spares clients a field they forgot to create.
-void AddFields(const IndexDocument& item, const FieldSlots& slots, Xapian::Document& document) {
+// A sortable value for each metadata name that has a slot and is still declared numeric or
+// date.
+void AddFieldValues(const IndexDocument& item, const FieldSlots& slots,
+                    Xapian::Document& document) {
   for (const auto& [name, values] : item.metadata) {
-    AddFieldTerms(name, values, document);
     auto slot = slots.find(name);
     if (slot == slots.end() || !IsNumericKind(KindOf(item, name))) continue;
     if (std::optional<double> number = FirstNumber(values, slot->second.kind)) {
       document.add_value(slot->second.slot, Xapian::sortable_serialise(*number));
     }
   }
+}
+
+// Field terms for every metadata name and for the item's own properties that results show
+// under raw (so "@source==..." and "@filetype==pdf" work). Coveo indexes only the metadata of
+// declared fields; Sluice makes every metadata name searchable, which costs a few boolean
+// terms per item and spares clients a field they forgot to create.
+void AddFieldTerms(const IndexDocument& item, Xapian::Document& document) {
+  for (const auto& [name, values] : item.metadata) AddFieldTerms(name, values, document);
   const std::string permanent_id =
       item.permanent_id.empty() ? Sha256Hex(item.uri) : item.permanent_id;
   const std::pair<std::string_view, const std::string*> own[] = {{"source", &item.source_name},
@@ -97,10 +104,10 @@ void AddFields(const IndexDocument& item, const FieldSlots& slots, Xapian::Docum
   }
 }
 
-// The document Xapian stores for an item: stored fields as data, boolean terms for lookup,
-// prefix deletion and field queries, sortable values, and the words of title and body.
-Xapian::Document BuildXapianDocument(const IndexDocument& item, const FieldSlots& slots,
-                                     Xapian::TermGenerator& term_generator) {
+// The document Xapian stores for an item, but for the values of its numeric fields, whose slots
+// only the writer knows: stored fields as data, boolean terms for lookup, prefix deletion and
+// field queries, the fixed sortable values, and the words of title and body.
+Xapian::Document BuildXapianDocument(const IndexDocument& item) {
   Xapian::Document document;
   document.set_data(EncodeStoredFields(item));
   document.add_boolean_term(UniqueTerm(item.uri));
@@ -114,10 +121,13 @@ Xapian::Document BuildXapianDocument(const IndexDocument& item, const FieldSlots
   if (!item.permissions.empty()) {
     document.add_value(kPermissionSlot, EncodePermissions(item.permissions));
   }
-  AddFields(item, slots, document);
-
-  AddWords(item, document, term_generator);
+  AddFieldTerms(item, document);
+  AddWords(item, document);
   return document;
+}
+
+base::Status EmptyUriError() {
+  return base::InvalidArgument("index item: the uri is empty; every item needs a documentId");
 }
 
 bool IsUriOrBelow(std::string_view candidate, std::string_view uri) {
@@ -160,10 +170,19 @@ std::vector<FieldSlots> SiblingFieldSlots(const std::filesystem::path& dir) {
 
 }  // namespace
 
+struct PreparedDocument::Impl {
+  Xapian::Document document;
+};
+
+PreparedDocument::PreparedDocument(const IndexDocument& document)
+    : impl_(std::make_unique<Impl>(Impl{BuildXapianDocument(document)})) {}
+PreparedDocument::PreparedDocument(PreparedDocument&& other) noexcept = default;
+PreparedDocument& PreparedDocument::operator=(PreparedDocument&& other) noexcept = default;
+PreparedDocument::~PreparedDocument() = default;
+
 struct IndexWriter::Impl {
   std::filesystem::path dir;
   Xapian::WritableDatabase db;
-  Xapian::TermGenerator term_generator;
   FieldSlots field_slots;  // as stored under kFieldSlotsKey
 
   // Gives each numeric or date field of `item` that has a value of its kind a slot, first use
@@ -231,8 +250,6 @@ base::Result<std::unique_ptr<IndexWriter>> IndexWriter::Open(const std::filesyst
   impl->dir = dir;
   SLUICE_RETURN_IF_ERROR(CallXapian("open index " + dir.string() + " for writing", [&] {
     impl->db = Xapian::WritableDatabase(dir.string(), Xapian::DB_CREATE_OR_OPEN);
-    impl->term_generator.set_stemmer(EnglishStemmer());
-    impl->term_generator.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
     SLUICE_ASSIGN_OR_RETURN(impl->field_slots,
                             DecodeFieldSlots(impl->db.get_metadata(std::string(kFieldSlotsKey))));
     return base::Status::Ok();
@@ -241,14 +258,18 @@ base::Result<std::unique_ptr<IndexWriter>> IndexWriter::Open(const std::filesyst
 }
 
 base::Status IndexWriter::Put(const IndexDocument& document) {
-  if (document.uri.empty()) {
-    return base::InvalidArgument("index item: the uri is empty; every item needs a documentId");
-  }
+  if (document.uri.empty()) return EmptyUriError();
+  PreparedDocument prepared(document);
+  return Put(document, prepared);
+}
+
+base::Status IndexWriter::Put(const IndexDocument& document, PreparedDocument& prepared) {
+  if (document.uri.empty()) return EmptyUriError();
   return CallXapian("index item " + document.uri, [&] {
     impl_->AssignSlots(document);
-    impl_->db.replace_document(
-        UniqueTerm(document.uri),
-        BuildXapianDocument(document, impl_->field_slots, impl_->term_generator));
+    Xapian::Document& built = prepared.impl_->document;
+    AddFieldValues(document, impl_->field_slots, built);
+    impl_->db.replace_document(UniqueTerm(document.uri), built);
     return base::Status::Ok();
   });
 }

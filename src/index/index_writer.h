@@ -11,6 +11,24 @@
 
 namespace sluice::index {
 
+// An item's terms, values and stored fields in the form the index stores them. Building it is
+// most of the work of adding an item, and any thread may do it, so that the writer's thread
+// only has to store it.
+class PreparedDocument {
+ public:
+  explicit PreparedDocument(const IndexDocument& document);
+  PreparedDocument(PreparedDocument&& other) noexcept;
+  PreparedDocument& operator=(PreparedDocument&& other) noexcept;
+  PreparedDocument(const PreparedDocument&) = delete;
+  PreparedDocument& operator=(const PreparedDocument&) = delete;
+  ~PreparedDocument();
+
+ private:
+  friend class IndexWriter;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 // One per source directory. Not thread-safe: a single writer thread owns it. A second writer on
 // the same directory (in this or another process) fails to open with kUnavailable. Readers
 // (Search, GetItem) see changes once Commit() returns.
@@ -27,6 +45,10 @@ class IndexWriter {
 
   // Adds the item, or replaces the one with the same uri.
   base::Status Put(const IndexDocument& document);
+  // The same with the document built beforehand from `document` (whose body may have been
+  // dropped since: only its uri, metadata and field kinds are read here). `prepared` may be
+  // stored again, by this or another writer, if the first attempt's changes were lost.
+  base::Status Put(const IndexDocument& document, PreparedDocument& prepared);
   // Deletes the item with this uri; OK when there is none.
   base::Status Delete(std::string_view uri);
   // Deletes the item with this uri and every item whose uri starts with uri + "/".

@@ -332,9 +332,11 @@ std::string MakeExcerpt(const Xapian::MSet& mset, const std::string& text, bool 
   }
   // Empty highlight markers give plain text; the snippet is still HTML-escaped, hence Unescape.
   // Without SNIPPET_EXHAUSTIVE Xapian stops at the first good snippet instead of scanning the
-  // whole stored text (up to 1 MiB) for every hit.
-  std::string snippet = mset.snippet(text, length, stemmer, Xapian::MSet::SNIPPET_BACKGROUND_MODEL,
-                                     "", "", std::string(kOmission));
+  // whole stored text (up to 1 MiB) for every hit. Without SNIPPET_BACKGROUND_MODEL the
+  // snippet is chosen by the query's words alone: the model looked up the frequency of every
+  // word of the text in the index, a third of the time of a whole search.
+  std::string snippet =
+      mset.snippet(text, length, stemmer, /*flags=*/0, "", "", std::string(kOmission));
   // The snippet may overshoot by a word and carries omission markers at either end.
   return ShortenAtWord(CollapseWhitespace(UnescapeHtml(snippet)), length + 2 * kOmission.size());
 }

@@ -208,7 +208,7 @@ class Applier::Batch {
     return base::Status::Ok();
   }
 
-  base::Status ApplyItemOperation(const Prepared& p) {
+  base::Status ApplyItemOperation(Prepared& p) {
     const store::Operation& op = p.op;
     SLUICE_ASSIGN_OR_RETURN(auto existing, Current(op, op.document_id));
     if (p.merge_base_seq && *p.merge_base_seq != (existing ? existing->op_seq : 0)) {
@@ -232,7 +232,7 @@ class Applier::Batch {
     return ApplyDelete(p);
   }
 
-  base::Status ApplyAdd(const Prepared& p, const std::optional<store::Item>& existing) {
+  base::Status ApplyAdd(Prepared& p, const std::optional<store::Item>& existing) {
     const store::Operation& op = p.op;
     if (!p.item) {
       // The previous version, if any, stays searchable; the row says what failed.
@@ -250,7 +250,8 @@ class Applier::Batch {
     }
     SLUICE_ASSIGN_OR_RETURN(index::IndexWriter * writer, Writer(op));
     const index::IndexDocument& doc = p.item->document;
-    SLUICE_RETURN_IF_ERROR(writer->Put(doc));
+    SLUICE_RETURN_IF_ERROR(p.index_document ? writer->Put(doc, *p.index_document)
+                                            : writer->Put(doc));
     Record(store::Item{op.organization_id, op.source_id, op.document_id, op.ordering_id,
                        ItemState::kIndexed, doc.title, doc.file_type, doc.size, now_, "", op.seq});
     out_.logs.push_back(

@@ -1,6 +1,7 @@
 #include "pipeline/pipeline.h"
 
 #include <malloc.h>
+#include <pthread.h>
 
 #include <algorithm>
 #include <chrono>
@@ -29,11 +30,21 @@ Pipeline::~Pipeline() {
 }
 
 void Pipeline::Start() {
-  threads_.emplace_back([this](const std::stop_token& s) { Dispatch(s); });
+  // Named so that top, perf and /proc tell the stages apart.
+  threads_.emplace_back([this](const std::stop_token& s) {
+    pthread_setname_np(pthread_self(), "sluice-dispatch");
+    Dispatch(s);
+  });
   for (int i = 0; i < std::max(1, options_.workers); ++i) {
-    threads_.emplace_back([this](const std::stop_token& s) { Work(s); });
+    threads_.emplace_back([this](const std::stop_token& s) {
+      pthread_setname_np(pthread_self(), "sluice-work");
+      Work(s);
+    });
   }
-  threads_.emplace_back([this](const std::stop_token& s) { Apply(s); });
+  threads_.emplace_back([this](const std::stop_token& s) {
+    pthread_setname_np(pthread_self(), "sluice-apply");
+    Apply(s);
+  });
 }
 
 void Pipeline::Wake() {
@@ -135,6 +146,10 @@ Prepared Pipeline::Prepare(store::Operation op) {
                          options_.limits, clock_.NowMs());
   if (item.ok()) {
     p.item = std::move(*item);
+    p.index_document.emplace(p.item->document);
+    // The built document holds what the index keeps of the body; the copy is not needed again.
+    p.text_bytes = p.item->document.body.size();
+    p.item->document.body = std::string();
     return p;
   }
   p.error = item.status().message();
@@ -207,14 +222,13 @@ void Pipeline::CollectBatch(std::vector<Prepared>& batch, const std::stop_token&
   constexpr auto kNextOperationWait = std::chrono::milliseconds(10);
   constexpr auto kMaxCollectTime = std::chrono::milliseconds(500);
   constexpr size_t kMaxBatchTextBytes = size_t{64} << 20;
-  auto text_bytes = [](const Prepared& p) { return p.item ? p.item->document.body.size() : 0; };
-  size_t bytes = text_bytes(batch.front());
+  size_t bytes = batch.front().text_bytes;
   const auto deadline = std::chrono::steady_clock::now() + kMaxCollectTime;
   while (batch.size() < options_.apply_batch && bytes < kMaxBatchTextBytes &&
          std::chrono::steady_clock::now() < deadline) {
     std::optional<Prepared> next = applied_.PopFor(kNextOperationWait, stop);
     if (!next) break;
-    bytes += text_bytes(*next);
+    bytes += next->text_bytes;
     batch.push_back(std::move(*next));
   }
 }

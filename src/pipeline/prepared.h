@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "index/index_writer.h"
 #include "pipeline/item_processor.h"
 #include "store/state_store.h"
 
@@ -13,7 +14,10 @@ namespace sluice::pipeline {
 
 struct Prepared {
   store::Operation op;
-  std::optional<ProcessedItem> item;   // adds that processed cleanly
+  std::optional<ProcessedItem> item;  // adds that processed cleanly (without their body)
+  // Built from item by the worker, so that the applier only stores it.
+  std::optional<index::PreparedDocument> index_document;
+  size_t text_bytes = 0;               // the body's size
   std::string error;                   // adds and batches that failed, with the reason
   std::optional<std::string> file_id;  // the file container an add or a batch uses
   bool transient = false;              // the error may go away: try again later

@@ -22,12 +22,45 @@ base::Status SqliteError(sqlite3* db, std::string_view what) {
 
 }  // namespace
 
+StatementCache::~StatementCache() {
+  for (auto& [sql, stmt] : idle_) sqlite3_finalize(stmt);
+}
+
+sqlite3_stmt* StatementCache::Take(std::string_view sql) {
+  auto it = idle_.find(std::string(sql));
+  if (it == idle_.end()) return nullptr;
+  sqlite3_stmt* stmt = it->second;
+  idle_.erase(it);
+  return stmt;
+}
+
+void StatementCache::Give(sqlite3_stmt* stmt) {
+  sqlite3_reset(stmt);
+  sqlite3_clear_bindings(stmt);
+  // Statements built from filters (the log queries) come in a bounded number of shapes;
+  // the cap only guards against a caller that would build unbounded ones.
+  constexpr size_t kMaxKept = 256;
+  if (idle_.size() >= kMaxKept || !idle_.emplace(sqlite3_sql(stmt), stmt).second) {
+    sqlite3_finalize(stmt);
+  }
+}
+
 Statement::Statement(Statement&& other) noexcept
-    : db_(other.db_), stmt_(other.stmt_), bind_error_(std::move(other.bind_error_)) {
+    : db_(other.db_),
+      stmt_(other.stmt_),
+      cache_(other.cache_),
+      bind_error_(std::move(other.bind_error_)) {
   other.stmt_ = nullptr;
 }
 
-Statement::~Statement() { sqlite3_finalize(stmt_); }
+Statement::~Statement() {
+  if (stmt_ == nullptr) return;
+  if (cache_ != nullptr) {
+    cache_->Give(stmt_);
+  } else {
+    sqlite3_finalize(stmt_);
+  }
+}
 
 Statement& Statement::Bind(int index, int64_t value) {
   if (sqlite3_bind_int64(stmt_, index, value) != SQLITE_OK) bind_error_ = SqliteError(db_, "bind");
@@ -96,7 +129,10 @@ base::Result<Connection> Connection::Open(const std::filesystem::path& path,
   return conn;
 }
 
-Connection::~Connection() { sqlite3_close_v2(db_); }
+Connection::~Connection() {
+  statements_.reset();  // finalizes the kept statements first
+  sqlite3_close_v2(db_);
+}
 
 base::Status Connection::Exec(std::string_view sql) {
   std::string s(sql);
@@ -110,12 +146,16 @@ base::Status Connection::Exec(std::string_view sql) {
 }
 
 base::Result<Statement> Connection::Prepare(std::string_view sql) {
+  if (sqlite3_stmt* cached = statements_->Take(sql))
+    return Statement(db_, cached, statements_.get());
   sqlite3_stmt* stmt = nullptr;
-  if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr) !=
-      SQLITE_OK) {
+  if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                         &stmt, nullptr) != SQLITE_OK) {
     return SqliteError(db_, "prepare");
   }
-  return Statement(db_, stmt);
+  // Only a statement whose text is exactly `sql` can be found again under that key.
+  bool reusable = std::string_view(sqlite3_sql(stmt)) == sql;
+  return Statement(db_, stmt, reusable ? statements_.get() : nullptr);
 }
 
 int64_t Connection::Changes() const { return sqlite3_changes64(db_); }

@@ -4,9 +4,11 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "base/status.h"
 
@@ -15,9 +17,30 @@ struct sqlite3_stmt;
 
 namespace sluice::store {
 
+// Compiled statements of one connection kept for reuse, keyed by their SQL: compiling took
+// about as long as running the small lookups the pipeline and the Push API make per item.
+class StatementCache {
+ public:
+  StatementCache() = default;
+  StatementCache(const StatementCache&) = delete;
+  StatementCache& operator=(const StatementCache&) = delete;
+  ~StatementCache();
+
+  // An idle compiled statement for `sql`, or nullptr.
+  sqlite3_stmt* Take(std::string_view sql);
+  // Keeps a finished statement (reset, bindings cleared) for the next Take of its SQL;
+  // finalizes it when one is already kept.
+  void Give(sqlite3_stmt* stmt);
+
+ private:
+  std::unordered_map<std::string, sqlite3_stmt*> idle_;
+};
+
 class Statement {
  public:
-  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  // `cache` (may be null) receives the statement back when this object is destroyed.
+  Statement(sqlite3* db, sqlite3_stmt* stmt, StatementCache* cache = nullptr)
+      : db_(db), stmt_(stmt), cache_(cache) {}
   Statement(Statement&& other) noexcept;
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
@@ -42,6 +65,7 @@ class Statement {
  private:
   sqlite3* db_;
   sqlite3_stmt* stmt_;
+  StatementCache* cache_;
   base::Status bind_error_;
 };
 
@@ -50,19 +74,26 @@ class Connection {
   // `vfs` names a registered SQLite VFS (empty: the default one).
   static base::Result<Connection> Open(const std::filesystem::path& path,
                                        const std::string& vfs = "");
-  Connection(Connection&& other) noexcept : db_(other.db_) { other.db_ = nullptr; }
+  Connection(Connection&& other) noexcept
+      : db_(other.db_), statements_(std::move(other.statements_)) {
+    other.db_ = nullptr;
+  }
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
   Connection& operator=(Connection&&) = delete;
   ~Connection();
 
   base::Status Exec(std::string_view sql);
+  // Compiled once per connection and reused: the Statement goes back to the connection's
+  // cache when destroyed. Like the connection, not for use by two threads at once.
   base::Result<Statement> Prepare(std::string_view sql);
   int64_t Changes() const;
 
  private:
-  explicit Connection(sqlite3* db) : db_(db) {}
+  explicit Connection(sqlite3* db) : db_(db), statements_(std::make_unique<StatementCache>()) {}
   sqlite3* db_;
+  // On the heap so that statements keep a valid pointer when the connection is moved.
+  std::unique_ptr<StatementCache> statements_;
 };
 
 // Commits on Commit(); rolls back if destroyed before.

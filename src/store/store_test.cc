@@ -54,6 +54,41 @@ TEST(OrderingKeyTest, PreservesUnsignedOrderAcrossTheSignBoundary) {
   }
 }
 
+// Prepare reuses compiled statements: a statement comes back reset, with no row and no binding
+// left from its last use, and two live statements of the same SQL do not share state.
+TEST_F(StoreTest, ReusedStatementsStartClean) {
+  auto conn = Connection::Open(dir_ / "cache.db");
+  ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+  ASSERT_TRUE(conn->Exec("CREATE TABLE t (k INTEGER, v TEXT)").ok());
+  ASSERT_TRUE(conn->Exec("INSERT INTO t VALUES (1, 'one'), (2, 'two'), (3, 'three')").ok());
+  const std::string kSelect = "SELECT v FROM t WHERE k >= ? ORDER BY k";
+  {
+    auto first = conn->Prepare(kSelect);
+    ASSERT_TRUE(first.ok());
+    first->Bind(1, int64_t{2});
+    ASSERT_TRUE(*first->Step());
+    EXPECT_EQ(first->Text(0), "two");
+    // Still live (mid-result): the same SQL again gets its own statement.
+    auto second = conn->Prepare(kSelect);
+    ASSERT_TRUE(second.ok());
+    second->Bind(1, int64_t{3});
+    ASSERT_TRUE(*second->Step());
+    EXPECT_EQ(second->Text(0), "three");
+    ASSERT_TRUE(*first->Step());
+    EXPECT_EQ(first->Text(0), "three");
+  }
+  // Both went back to the cache mid-result; the next one starts from the first row, and an
+  // unbound parameter is NULL again (k >= NULL matches nothing).
+  auto again = conn->Prepare(kSelect);
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(*again->Step());
+  auto bound = conn->Prepare(kSelect);
+  ASSERT_TRUE(bound.ok());
+  bound->Bind(1, int64_t{1});
+  ASSERT_TRUE(*bound->Step());
+  EXPECT_EQ(bound->Text(0), "one");
+}
+
 TEST_F(StoreTest, JournalSurvivesReopenUntilCompleted) {
   std::vector<Operation> ops = {Add("a", 5), Add("b", kCrawlingModuleId)};
   ASSERT_TRUE(store_->AppendOperations(ops).ok());
