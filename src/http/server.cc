@@ -8,6 +8,7 @@
 #include <optional>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <boost/asio.hpp>
@@ -281,18 +282,47 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_parser_.emplace(std::move(*header_parser_));
     stream_parser_->body_limit(std::numeric_limits<uint64_t>::max());
     chunk_.resize(kStreamChunkBytes);
+    writing_.resize(kStreamChunkBytes);
+    read_bytes_ = 0;
+    read_error_ = {};
+    sink_error_ = base::Status::Ok();
     ContinueThen([self = shared_from_this()] {
       self->StartBodyClock();
-      self->ReadChunk();
+      self->Pump();
     });
   }
 
+  // A streamed body is read into one buffer while the sink consumes the other on the handler
+  // pool: hashing, encrypting and writing an upload then overlap with reading the socket, and
+  // the I/O thread stays free for other connections. Pump() runs on the strand after every
+  // read and every sink write and starts whatever can go next.
+  void Pump() {
+    if (!sink_busy_ && !sink_error_.ok()) {
+      if (reading_) return;  // answered once the read in flight ends
+      Response res = sink_->Fail(sink_error_);
+      sink_.reset();
+      return WriteAndClose(std::move(res));
+    }
+    if (!sink_busy_ && read_error_) {
+      Response res = sink_->Fail(base::IoError("upload interrupted: " + read_error_.message()));
+      sink_.reset();
+      // A client that went away or was too slow gets no answer: it would only keep the
+      // connection open while the answer is written and the rest of its body drained.
+      if (IsConnectionEnd(read_error_)) return Close();
+      return WriteAndClose(std::move(res));
+    }
+    if (!sink_busy_ && read_bytes_ > 0) StartSinkWrite();
+    if (reading_ || read_bytes_ > 0 || read_error_ || !sink_error_.ok()) return;
+    if (!stream_parser_->is_done()) return ReadChunk();
+    if (!sink_busy_) FinishStreaming();
+  }
+
   void ReadChunk() {
-    if (stream_parser_->is_done()) return FinishStreaming();
     auto& body = stream_parser_->get().body();
     body.data = chunk_.data();
     body.size = chunk_.size();
     stream_.expires_at(BodyDeadline());
+    reading_ = true;
     bhttp::async_read(stream_, buffer_, *stream_parser_,
                       [self = shared_from_this()](beast::error_code ec, size_t n) {
                         self->NoteBodyProgress(n);
@@ -301,25 +331,34 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void OnChunk(beast::error_code ec) {
+    reading_ = false;
     if (ec == bhttp::error::need_buffer) ec = {};
     if (ec) {
-      Response res = sink_->Fail(base::IoError("upload interrupted: " + ec.message()));
-      sink_.reset();
-      // A client that went away or was too slow gets no answer: it would only keep the
-      // connection open while the answer is written and the rest of its body drained.
-      if (IsConnectionEnd(ec)) return Close();
-      return WriteAndClose(std::move(res));
+      read_error_ = ec;
+    } else {
+      read_bytes_ = chunk_.size() - stream_parser_->get().body().size;
     }
-    size_t n = chunk_.size() - stream_parser_->get().body().size;
-    if (n > 0) {
-      base::Status s = sink_->Write(std::string_view(chunk_.data(), n));
-      if (!s.ok()) {
-        Response res = sink_->Fail(s);
-        sink_.reset();
-        return WriteAndClose(std::move(res));
+    Pump();
+  }
+
+  // Hands the bytes just read to the sink on the handler pool; chunk_ is free again at once.
+  void StartSinkWrite() {
+    std::swap(chunk_, writing_);
+    const size_t n = std::exchange(read_bytes_, 0);
+    sink_busy_ = true;
+    asio::post(server_.pool, [self = shared_from_this(), n] {
+      base::Status status;
+      try {
+        status = self->sink_->Write(std::string_view(self->writing_.data(), n));
+      } catch (const std::exception& e) {
+        status = base::Internal(std::string("internal error: ") + e.what());
       }
-    }
-    ReadChunk();
+      asio::post(self->stream_.get_executor(), [self, status = std::move(status)]() mutable {
+        self->sink_busy_ = false;
+        self->sink_error_ = std::move(status);
+        self->Pump();
+      });
+    });
   }
 
   void FinishStreaming() {
@@ -400,7 +439,13 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<bhttp::request_parser<bhttp::string_body>> body_parser_;
   std::optional<bhttp::request_parser<bhttp::buffer_body>> stream_parser_;
   std::unique_ptr<BodySink> sink_;
-  std::vector<char> chunk_;
+  std::vector<char> chunk_;    // read into
+  std::vector<char> writing_;  // being written by the sink while sink_busy_
+  size_t read_bytes_ = 0;      // bytes in chunk_ not yet given to the sink
+  bool reading_ = false;
+  bool sink_busy_ = false;
+  beast::error_code read_error_;
+  base::Status sink_error_;
   Request request_;
   bool keep_alive_ = true;
   bool expects_continue_ = false;
