@@ -1,6 +1,8 @@
 #include "app/server.h"
 
+#include <algorithm>
 #include <charconv>
+#include <thread>
 
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -221,6 +223,8 @@ base::Result<std::unique_ptr<Server>> Server::Open(const ServeConfig& config) {
   http_options.header_timeout = std::chrono::seconds(config.header_timeout_seconds);
   http_options.body_timeout = std::chrono::seconds(config.body_timeout_seconds);
   http_options.min_body_bytes_per_second = config.min_body_bytes_per_second;
+  // One I/O thread per core: parsing and answering small pushes is most of their cost.
+  http_options.io_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   http_options.error_response = [](int status, std::string_view message) {
     return push::ServerError(status, message);
   };

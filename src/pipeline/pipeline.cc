@@ -2,6 +2,8 @@
 
 #include <malloc.h>
 #include <pthread.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -29,20 +31,33 @@ Pipeline::~Pipeline() {
   threads_.clear();  // joins
 }
 
+namespace {
+
+// Names the calling thread, so that top, perf and /proc tell the stages apart, and lowers its
+// priority: a push is answered once it is journaled, so answering comes first and processing
+// uses the CPU that requests leave. A backlog that grows past --max-pending-operations turns
+// into 429s, which is the answer a pusher that outruns indexing should get.
+void BecomePipelineThread(const char* name) {
+  pthread_setname_np(pthread_self(), name);
+  constexpr int kNiceness = 5;
+  (void)setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), kNiceness);
+}
+
+}  // namespace
+
 void Pipeline::Start() {
-  // Named so that top, perf and /proc tell the stages apart.
   threads_.emplace_back([this](const std::stop_token& s) {
-    pthread_setname_np(pthread_self(), "sluice-dispatch");
+    BecomePipelineThread("sluice-dispatch");
     Dispatch(s);
   });
   for (int i = 0; i < std::max(1, options_.workers); ++i) {
     threads_.emplace_back([this](const std::stop_token& s) {
-      pthread_setname_np(pthread_self(), "sluice-work");
+      BecomePipelineThread("sluice-work");
       Work(s);
     });
   }
   threads_.emplace_back([this](const std::stop_token& s) {
-    pthread_setname_np(pthread_self(), "sluice-apply");
+    BecomePipelineThread("sluice-apply");
     Apply(s);
   });
 }
