@@ -2,184 +2,221 @@
 
 #include <algorithm>
 #include <array>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <vector>
 
-#include <libxml/HTMLparser.h>
-#include <libxml/parser.h>
-#include <libxml/parserInternals.h>
-
+#include "extract/charset.h"
+#include "extract/html_elements.h"
+#include "extract/html_tokenizer.h"
 #include "extract/text_builder.h"
 
 namespace sluice::extract::internal {
 namespace {
 
 constexpr size_t kMaxTitleBytes = 1000;
-// libxml2 buffers a text run, comment or tag until it has seen its end; a page whose
-// unparsed backlog grows past this is cut there instead of buffering without bound.
-constexpr size_t kMaxBacklogBytes = 16 << 20;
-// libxml2 2.9's HTML push parser steps over NUL bytes without ever dropping them from
-// its input buffer, so a page of NULs (a decompression bomb) would be held whole.
-// Parsed input beyond this is released by the extractor itself.
-constexpr size_t kMaxParsedBytesKept = 1 << 20;
 // Deeper nesting than any real page; stops element-stack growth on hostile input.
-constexpr int kMaxDepth = 8192;
-// Input is handed to libxml2 in pieces of this size so that limits are checked often.
-constexpr size_t kParsePieceBytes = 256 << 10;
-// libxml2 2.9's push parser, in recovery mode, misreads a "</script" or "</style" that
-// is cut by the end of the data pushed so far and then swallows page text up to the
-// next end tag. Holding back the input from the first '<' among its last bytes makes
-// sure every pushed '<' is followed by at least this many bytes.
-constexpr size_t kTagLookaheadBytes = 64;
-// Bytes needed to recognise a UTF-16 byte order mark.
-constexpr size_t kBomBytes = 2;
+constexpr size_t kMaxDepth = 8192;
+// A UTF-16 page is converted to UTF-8 this much at a time, so that memory stays
+// constant whatever the size of a Write.
+constexpr size_t kUtf16SliceBytes = 64 << 10;
+// Enough to recognise a byte order mark (UTF-8's has three bytes).
+constexpr size_t kBomBytes = 3;
+// libxml2's end-tag priorities above the default 100 (see ElementInfo::priority).
+constexpr std::array<uint8_t, 5> kPriorityLevels = {150, 160, 170, 180, 190};
 
-constexpr int kParseOptions = HTML_PARSE_RECOVER | HTML_PARSE_NONET | HTML_PARSE_NOERROR |
-                              HTML_PARSE_NOWARNING | HTML_PARSE_NOBLANKS;
+char LowerAscii(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
-// Elements whose content is not shown as page text.
-constexpr std::array<std::string_view, 7> kHiddenElements = {
-    "head", "iframe", "noscript", "script", "style", "svg", "template"};
-
-// Elements that start a new line or box in a browser: their edges separate words.
-constexpr std::array<std::string_view, 55> kBlockElements = {
-    "address", "article",  "aside",      "blockquote", "body",   "br",      "button", "caption",
-    "center",  "col",      "dd",         "details",    "dialog", "dir",     "div",    "dl",
-    "dt",      "fieldset", "figcaption", "figure",     "footer", "form",    "frame",  "h1",
-    "h2",      "h3",       "h4",         "h5",         "h6",     "header",  "hgroup", "hr",
-    "html",    "img",      "input",      "label",      "legend", "li",      "main",   "menu",
-    "nav",     "ol",       "option",     "p",          "pre",    "section", "select", "summary",
-    "table",   "tbody",    "td",         "textarea",   "tfoot",  "th",      "tr"};
-
-template <size_t N>
-bool Contains(const std::array<std::string_view, N>& names, std::string_view name) {
-  return std::find(names.begin(), names.end(), name) != names.end();
+bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return LowerAscii(x) == LowerAscii(y);
+         });
 }
 
-std::string_view AsView(const xmlChar* text) {
-  return text == nullptr ? std::string_view() : reinterpret_cast<const char*>(text);
+bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
+  while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
+  return s;
 }
 
-class HtmlExtractor final : public Extractor {
- public:
-  explicit HtmlExtractor(size_t max_body_bytes) : body_(max_body_bytes) {}
-  ~HtmlExtractor() override {
-    if (parser_ != nullptr) htmlFreeParserCtxt(parser_);
+// The charset named by a Content-Type value such as "text/html; charset=iso-8859-1"
+// (the HTML standard's algorithm for <meta http-equiv=content-type>); empty if none.
+std::string_view CharsetFromContentType(std::string_view content) {
+  size_t at = 0;
+  while (true) {
+    size_t found = std::string_view::npos;
+    for (size_t i = at; i + 7 <= content.size(); ++i) {
+      if (EqualsIgnoringCase(content.substr(i, 7), "charset")) {
+        found = i;
+        break;
+      }
+    }
+    if (found == std::string_view::npos) return {};
+    size_t i = found + 7;
+    while (i < content.size() && IsSpace(content[i])) ++i;
+    if (i >= content.size() || content[i] != '=') {
+      at = found + 7;
+      continue;
+    }
+    ++i;
+    while (i < content.size() && IsSpace(content[i])) ++i;
+    if (i >= content.size()) return {};
+    if (content[i] == '"' || content[i] == '\'') {
+      const size_t close = content.find(content[i], i + 1);
+      if (close == std::string_view::npos) return {};
+      return content.substr(i + 1, close - i - 1);
+    }
+    size_t end = i;
+    while (end < content.size() && !IsSpace(content[end]) && content[end] != ';') ++end;
+    return content.substr(i, end - i);
   }
-  HtmlExtractor(const HtmlExtractor&) = delete;
-  HtmlExtractor& operator=(const HtmlExtractor&) = delete;
+}
 
-  base::Status Start();
+class HtmlExtractor final : public Extractor, private HtmlTokenHandler {
+ public:
+  explicit HtmlExtractor(size_t max_body_bytes) : body_(max_body_bytes), tokenizer_(*this) {
+    top_by_element_.assign(ElementCount(), -1);
+    top_at_level_.fill(-1);
+  }
+
   base::Status Write(std::string_view bytes) override;
   base::Result<ExtractedText> Finish() override;
 
  private:
-  static HtmlExtractor& Self(void* context) {
-    // libxml2 passes the parser context; its _private field points back to us.
-    return *static_cast<HtmlExtractor*>(static_cast<htmlParserCtxtPtr>(context)->_private);
+  // An element on the stack of open elements.
+  struct OpenElement {
+    const ElementInfo* info;  // nullptr: not one of the elements Sluice knows
+    uint32_t hash;            // of the name, to match end tags of unknown elements
+    int32_t previous_same;    // the open element of the same name below, or -1
+    int32_t previous_level;   // the open element of the same priority below, or -1
+    bool foreign;             // SVG or MathML
+    bool hidden;
+  };
+  enum class TitleState { kNotSeen, kInside, kDone };
+
+  // HtmlTokenHandler.
+  void Text(std::string_view bytes) override;
+  void CodePoint(char32_t code_point) override;
+  void Boundary() override { decoder_.EndRun(); }
+  ContentModel StartTag(const HtmlTag& tag) override;
+  void EndTag(const HtmlTag& tag) override;
+  bool AllowsCdata() override { return InForeignContent(); }
+  void Overlong() override { Stop(/*cut_short=*/true); }
+
+  // Looks at the start of the page for a byte order mark, then tokenizes.
+  void Start(std::string_view bytes);
+  void Tokenize(std::string_view bytes);
+  // The text that `Text` goes to now, or nullptr when it is not shown.
+  TextBuilder* Destination();
+  void HandleMeta(const HtmlTag& tag);
+
+  bool InForeignContent() const {
+    return !open_.empty() && open_.back().foreign &&
+           (open_.back().info == nullptr || (open_.back().info->flags & kIntegrationPoint) == 0);
   }
-  static void OnStartElement(void* context, const xmlChar* name, const xmlChar** attributes);
-  static void OnEndElement(void* context, const xmlChar* name);
-  static void OnCharacters(void* context, const xmlChar* text, int length);
-  static void IgnoreError(void* /*context*/, xmlErrorPtr /*error*/) {}
-
-  void StartElement(std::string_view name);
-  void EndElement(std::string_view name);
-  void Characters(std::string_view text);
-  // Stops parsing for good; the text gathered so far is kept.
+  int32_t& TopOf(const ElementInfo* info, uint32_t hash);
+  static int LevelOf(const ElementInfo* info);
+  void Push(const ElementInfo* info, uint32_t hash, bool foreign, bool hidden);
+  void Pop();
+  // Closes the open element `info` (or the unknown one of name `hash`) and everything
+  // opened inside it, unless an element of higher priority is in the way.
+  void Close(const ElementInfo* info, uint32_t hash);
+  // A word break in the body; hidden content breaks no words.
+  void Separate() {
+    if (!stopped_ && hidden_depth_ == 0) body_.Separate();
+  }
+  // Stops extracting for good; the text gathered so far is kept.
   void Stop(bool cut_short);
-  base::Status CheckParser();
-  // How much of data may be pushed now; the rest waits for more input (see
-  // kTagLookaheadBytes).
-  static size_t SafeToPushLength(std::string_view data);
-  // Switches to UTF-16 if the page starts with its byte order mark; the parser only
-  // looks for <meta charset>, which cannot be found in UTF-16 by ASCII matching.
-  void ApplyByteOrderMark();
 
-  htmlParserCtxtPtr parser_ = nullptr;
-  std::string unparsed_;  // input not yet pushed to the parser
-  bool bom_checked_ = false;
+  TextDecoder decoder_;
   TextBuilder title_{kMaxTitleBytes};
   TextBuilder body_;
-  enum class TitleState { kNotSeen, kInside, kDone } title_state_ = TitleState::kNotSeen;
-  int hidden_depth_ = 0;
-  int svg_depth_ = 0;
-  int depth_ = 0;
+  HtmlTokenizer tokenizer_;
+
+  std::string start_;  // the first bytes, until a byte order mark is ruled in or out
+  bool started_ = false;
+  std::unique_ptr<Utf16ToUtf8> utf16_;
+  std::string utf8_;  // a slice of a UTF-16 page, converted
+
+  std::vector<OpenElement> open_;
+  std::vector<int32_t> top_by_element_;
+  std::unordered_map<uint32_t, int32_t> top_of_unknown_;
+  std::array<int32_t, kPriorityLevels.size()> top_at_level_{};
+  size_t hidden_depth_ = 0;
+  // The raw-text element (<title>, <script>, <textarea> ...) being read, if any.
+  const ElementInfo* raw_ = nullptr;
+  TitleState title_state_ = TitleState::kNotSeen;
+  bool title_is_ours_ = false;  // raw_ is the page's title (the first <title>)
+
   bool stopped_ = false;
   bool cut_short_ = false;
   bool finished_ = false;
-  base::Status failure_;
 };
 
-base::Status HtmlExtractor::Start() {
-  xmlInitParser();  // idempotent; makes libxml2's one-time setup thread-safe
-  htmlSAXHandler sax{};
-  sax.startElement = &OnStartElement;
-  sax.endElement = &OnEndElement;
-  sax.characters = &OnCharacters;
-  sax.cdataBlock = &OnCharacters;    // script and style content, hidden anyway
-  sax.serror = &IgnoreError;         // malformed pages are normal; do not print anything
-  sax.initialized = XML_SAX2_MAGIC;  // makes libxml2 use serror
-  // No declared encoding, so that <meta charset> and http-equiv can still pick one...
-  parser_ = htmlCreatePushParserCtxt(&sax, nullptr, nullptr, 0, nullptr, XML_CHAR_ENCODING_NONE);
-  if (parser_ == nullptr) return base::ResourceExhausted("cannot create an HTML parser");
-  // ...but read undeclared pages as UTF-8, where libxml2 would guess ISO-8859-1 at the
-  // first non-ASCII byte. libxml2 still falls back to ISO-8859-1 from the first byte
-  // that is not valid UTF-8, which reads old undeclared Latin-1 pages correctly.
-  parser_->charset = XML_CHAR_ENCODING_UTF8;
-  parser_->_private = this;
-  htmlCtxtUseOptions(parser_, kParseOptions);
-  // HTML_PARSE_NOBLANKS installs a handler that drops "ignorable" blanks; blanks still
-  // separate words, so they are passed on as text.
-  parser_->sax->ignorableWhitespace = &OnCharacters;
-  return base::Status::Ok();
-}
-
 base::Status HtmlExtractor::Write(std::string_view bytes) {
-  if (!failure_.ok()) return failure_;
   if (finished_) return base::FailedPrecondition("HTML extractor: Write after Finish");
-  while (!bytes.empty() && !stopped_) {
-    const size_t piece = std::min(bytes.size(), kParsePieceBytes);
-    unparsed_.append(bytes.substr(0, piece));
-    bytes.remove_prefix(piece);
-    if (!bom_checked_) {
-      if (unparsed_.size() < kBomBytes) continue;  // wait for the whole byte order mark
-      ApplyByteOrderMark();
-    }
-    const size_t safe = SafeToPushLength(unparsed_);
-    if (safe == 0) continue;
-    htmlParseChunk(parser_, unparsed_.data(), static_cast<int>(safe), /*terminate=*/0);
-    unparsed_.erase(0, safe);
-    failure_ = CheckParser();
-    if (!failure_.ok()) return failure_;
+  if (stopped_ || bytes.empty()) return base::Status::Ok();
+  if (started_) {
+    Tokenize(bytes);
+    return base::Status::Ok();
   }
+  const size_t wanted = std::min(bytes.size(), kBomBytes - start_.size());
+  start_.append(bytes.substr(0, wanted));
+  if (start_.size() < kBomBytes) return base::Status::Ok();
+  std::string start = std::move(start_);
+  start_.clear();
+  Start(start);
+  Tokenize(bytes.substr(wanted));
   return base::Status::Ok();
 }
 
-void HtmlExtractor::ApplyByteOrderMark() {
-  bom_checked_ = true;
-  if (unparsed_.size() < kBomBytes) return;
-  const auto first = static_cast<unsigned char>(unparsed_[0]);
-  const auto second = static_cast<unsigned char>(unparsed_[1]);
-  if (first == 0xff && second == 0xfe) xmlSwitchEncoding(parser_, XML_CHAR_ENCODING_UTF16LE);
-  if (first == 0xfe && second == 0xff) xmlSwitchEncoding(parser_, XML_CHAR_ENCODING_UTF16BE);
+void HtmlExtractor::Start(std::string_view bytes) {
+  started_ = true;
+  if (bytes.starts_with("\xff\xfe") || bytes.starts_with("\xfe\xff")) {
+    // UTF-16 is converted to UTF-8 before it is tokenized; its markup is not ASCII.
+    utf16_ = std::make_unique<Utf16ToUtf8>(/*big_endian=*/bytes[0] == '\xfe');
+    decoder_.SettleUtf8();
+    bytes.remove_prefix(2);
+  } else if (bytes.starts_with("\xef\xbb\xbf")) {
+    decoder_.SettleUtf8();  // a byte order mark overrides <meta charset>, as in browsers
+    bytes.remove_prefix(3);
+  }
+  Tokenize(bytes);
 }
 
-size_t HtmlExtractor::SafeToPushLength(std::string_view data) {
-  const size_t window_start = data.size() - std::min(data.size(), kTagLookaheadBytes);
-  const size_t first_tag = data.find('<', window_start);
-  return first_tag == std::string_view::npos ? data.size() : first_tag;
+void HtmlExtractor::Tokenize(std::string_view bytes) {
+  if (utf16_ == nullptr) {
+    tokenizer_.Feed(bytes);
+    return;
+  }
+  while (!bytes.empty() && !stopped_) {
+    const std::string_view slice = bytes.substr(0, kUtf16SliceBytes);
+    bytes.remove_prefix(slice.size());
+    utf8_.clear();
+    utf16_->Convert(slice, utf8_);
+    tokenizer_.Feed(utf8_);
+  }
 }
 
 base::Result<ExtractedText> HtmlExtractor::Finish() {
-  if (!failure_.ok()) return failure_;
   if (finished_) return base::FailedPrecondition("HTML extractor: Finish called twice");
   finished_ = true;
+  if (!started_) {
+    std::string start = std::move(start_);
+    Start(start);
+  }
   if (!stopped_) {
-    if (!bom_checked_) ApplyByteOrderMark();
-    htmlParseChunk(parser_, unparsed_.data(), static_cast<int>(unparsed_.size()),
-                   /*terminate=*/1);
-    SLUICE_RETURN_IF_ERROR(CheckParser());
+    if (utf16_ != nullptr) {
+      utf8_.clear();
+      utf16_->Finish(utf8_);
+      tokenizer_.Feed(utf8_);
+    }
+    tokenizer_.Finish();
+    decoder_.EndRun();
   }
   ExtractedText text;
   text.truncated = body_.truncated() || cut_short_;
@@ -189,89 +226,187 @@ base::Result<ExtractedText> HtmlExtractor::Finish() {
   return text;
 }
 
-base::Status HtmlExtractor::CheckParser() {
-  if (parser_->errNo == XML_ERR_NO_MEMORY) {
-    return base::ResourceExhausted("out of memory while parsing HTML");
-  }
-  const xmlParserInputPtr input = parser_->input;
-  if (stopped_ || input == nullptr) return base::Status::Ok();
-  const auto backlog = static_cast<size_t>(input->end - input->cur);
-  if (backlog > kMaxBacklogBytes) {
-    // An unterminated comment, tag or script, or one enormous text run.
-    Stop(/*cut_short=*/true);
-  } else if (static_cast<size_t>(input->cur - input->base) > kMaxParsedBytesKept &&
-             backlog < kParsePieceBytes) {
-    xmlParserInputShrink(input);
-    // checkIndex is where the parser's last search for a delimiter stopped, counted from
-    // the old buffer start: searching again from the current position is always right.
-    parser_->checkIndex = 0;
-  }
-  return base::Status::Ok();
-}
-
 void HtmlExtractor::Stop(bool cut_short) {
   cut_short_ = cut_short_ || cut_short;
   if (stopped_) return;
+  decoder_.EndRun();
   stopped_ = true;
-  xmlStopParser(parser_);
+  tokenizer_.Stop();
 }
 
-void HtmlExtractor::OnStartElement(void* context, const xmlChar* name,
-                                   const xmlChar** /*attributes*/) {
-  Self(context).StartElement(AsView(name));
-}
-
-void HtmlExtractor::OnEndElement(void* context, const xmlChar* name) {
-  Self(context).EndElement(AsView(name));
-}
-
-void HtmlExtractor::OnCharacters(void* context, const xmlChar* text, int length) {
-  Self(context).Characters({reinterpret_cast<const char*>(text), static_cast<size_t>(length)});
-}
-
-void HtmlExtractor::StartElement(std::string_view name) {
-  if (stopped_) return;
-  if (++depth_ > kMaxDepth) {
-    Stop(/*cut_short=*/true);
-    return;
+TextBuilder* HtmlExtractor::Destination() {
+  if (stopped_) return nullptr;
+  if (raw_ != nullptr) {
+    if ((raw_->flags & kTitle) != 0) return title_is_ours_ ? &title_ : nullptr;
+    if ((raw_->flags & kHidden) != 0) return nullptr;  // <script>, <style> ...
   }
-  if (name == "svg") ++svg_depth_;
-  if (Contains(kHiddenElements, name)) ++hidden_depth_;
-  // SVG has <title> elements of its own; only the document's title counts.
-  if (name == "title" && title_state_ == TitleState::kNotSeen && svg_depth_ == 0) {
-    title_state_ = TitleState::kInside;
-  }
-  if (Contains(kBlockElements, name)) body_.Separate();
+  return hidden_depth_ > 0 ? nullptr : &body_;
 }
 
-void HtmlExtractor::EndElement(std::string_view name) {
-  if (stopped_) return;
-  --depth_;
-  if (name == "svg" && svg_depth_ > 0) --svg_depth_;
-  if (Contains(kHiddenElements, name) && hidden_depth_ > 0) --hidden_depth_;
-  if (name == "title" && title_state_ == TitleState::kInside) title_state_ = TitleState::kDone;
-  if (Contains(kBlockElements, name)) body_.Separate();
-}
-
-void HtmlExtractor::Characters(std::string_view text) {
-  if (stopped_) return;
-  if (title_state_ == TitleState::kInside) {
-    title_.Append(text);
-    return;
-  }
-  if (hidden_depth_ > 0) return;
-  body_.Append(text);
+void HtmlExtractor::Text(std::string_view bytes) {
+  TextBuilder* destination = Destination();
+  if (destination == nullptr) return;
+  decoder_.Decode(bytes, *destination);
   // Nothing more can be added to the body. The title normally comes first; one that
   // would only appear after this point is not worth parsing the rest of the page for.
   if (body_.truncated()) Stop(/*cut_short=*/false);
 }
 
+void HtmlExtractor::CodePoint(char32_t code_point) {
+  TextBuilder* destination = Destination();
+  if (destination == nullptr) return;
+  decoder_.EndRun();
+  destination->AppendCodePoint(code_point);
+  if (body_.truncated()) Stop(/*cut_short=*/false);
+}
+
+ContentModel HtmlExtractor::StartTag(const HtmlTag& tag) {
+  if (stopped_) return ContentModel::kData;
+  const ElementInfo* info = FindElement(tag);
+  const uint16_t flags = info == nullptr ? 0 : info->flags;
+  if (InForeignContent()) {
+    if ((flags & kBreakout) == 0) {
+      // SVG and MathML elements: no raw text, and "/>" closes them.
+      const bool svg = info != nullptr && info->name == "svg";
+      if (!tag.self_closing) Push(info, tag.hash, /*foreign=*/true, /*hidden=*/svg);
+      return ContentModel::kData;
+    }
+    // An HTML element in SVG or MathML closes them, as in browsers.
+    while (InForeignContent()) Pop();
+  }
+  if (info == nullptr) {
+    if (!tag.self_closing) Push(nullptr, tag.hash, /*foreign=*/false, /*hidden=*/false);
+    return ContentModel::kData;
+  }
+  if ((flags & kDocument) != 0) {
+    // <html>, <head>, <body> are implied anyway; they are not kept on the stack.
+    if ((flags & kBlock) != 0) Separate();
+    return ContentModel::kData;
+  }
+  if ((flags & kMeta) != 0) HandleMeta(tag);
+  // End tags pages leave out: a <p> before a block, an <li> before the next one ...
+  while (!open_.empty() && open_.back().info != nullptr &&
+         (open_.back().info->closed_by & info->closes) != 0) {
+    Pop();
+  }
+  if ((flags & kAnchor) != 0) Close(info, tag.hash);  // links do not nest
+  if ((flags & kBlock) != 0) Separate();
+  if ((flags & kVoid) != 0) return ContentModel::kData;
+  if ((flags & kForeignRoot) != 0) {
+    if (!tag.self_closing) Push(info, tag.hash, /*foreign=*/true, (flags & kHidden) != 0);
+    return ContentModel::kData;
+  }
+  if (tag.self_closing) {
+    // "<div/>", "<script/>": opened and closed at once, as libxml2 reads XHTML.
+    if ((flags & kBlock) != 0) Separate();
+    return ContentModel::kData;
+  }
+  if (info->content != ContentModel::kData) {
+    raw_ = info;
+    if ((flags & kTitle) != 0) {
+      // Only the first title counts, and not one inside <template>: a browser shows neither
+      // other titles nor template content.
+      title_is_ours_ = title_state_ == TitleState::kNotSeen && hidden_depth_ == 0;
+      if (title_is_ours_) title_state_ = TitleState::kInside;
+    }
+    return info->content;
+  }
+  Push(info, tag.hash, /*foreign=*/false, (flags & kHidden) != 0);
+  return ContentModel::kData;
+}
+
+void HtmlExtractor::EndTag(const HtmlTag& tag) {
+  if (stopped_) return;
+  if (raw_ != nullptr) {
+    // The tokenizer reports no other end tag inside raw text.
+    if ((raw_->flags & kTitle) != 0 && title_is_ours_) title_state_ = TitleState::kDone;
+    if ((raw_->flags & kBlock) != 0) Separate();
+    raw_ = nullptr;
+    title_is_ours_ = false;
+    return;
+  }
+  const ElementInfo* info = FindElement(tag);
+  const uint16_t flags = info == nullptr ? 0 : info->flags;
+  // A block's end tag separates words even when nothing is open ("</p>", "</br>").
+  if ((flags & kBlock) != 0) Separate();
+  if ((flags & kDocument) != 0) return;
+  Close(info, tag.hash);
+}
+
+void HtmlExtractor::HandleMeta(const HtmlTag& tag) {
+  if (tag.has_charset && decoder_.Declare(tag.charset)) return;
+  if (tag.has_http_equiv && tag.has_content &&
+      EqualsIgnoringCase(Trim(tag.http_equiv), "content-type")) {
+    const std::string_view charset = CharsetFromContentType(tag.content);
+    if (!charset.empty()) decoder_.Declare(charset);
+  }
+}
+
+int32_t& HtmlExtractor::TopOf(const ElementInfo* info, uint32_t hash) {
+  if (info != nullptr) return top_by_element_[ElementIndex(*info)];
+  return top_of_unknown_.try_emplace(hash, -1).first->second;
+}
+
+int HtmlExtractor::LevelOf(const ElementInfo* info) {
+  if (info == nullptr || info->priority == 100) return -1;
+  const auto* level = std::find(kPriorityLevels.begin(), kPriorityLevels.end(), info->priority);
+  return level == kPriorityLevels.end() ? -1 : static_cast<int>(level - kPriorityLevels.begin());
+}
+
+void HtmlExtractor::Push(const ElementInfo* info, uint32_t hash, bool foreign, bool hidden) {
+  if (open_.size() >= kMaxDepth) {
+    Stop(/*cut_short=*/true);
+    return;
+  }
+  const auto index = static_cast<int32_t>(open_.size());
+  int32_t& top = TopOf(info, hash);
+  const int32_t previous_same = top;
+  top = index;
+  int32_t previous_level = -1;
+  if (const int level = LevelOf(info); level >= 0) {
+    previous_level = top_at_level_[level];
+    top_at_level_[level] = index;
+  }
+  if (hidden) ++hidden_depth_;
+  open_.push_back(OpenElement{info, hash, previous_same, previous_level, foreign, hidden});
+}
+
+void HtmlExtractor::Pop() {
+  const OpenElement element = open_.back();
+  open_.pop_back();
+  if (element.info != nullptr) {
+    top_by_element_[ElementIndex(*element.info)] = element.previous_same;
+  } else if (element.previous_same < 0) {
+    top_of_unknown_.erase(element.hash);
+  } else {
+    top_of_unknown_[element.hash] = element.previous_same;
+  }
+  if (const int level = LevelOf(element.info); level >= 0) {
+    top_at_level_[level] = element.previous_level;
+  }
+  if (element.hidden) --hidden_depth_;
+  if (element.info != nullptr && (element.info->flags & kBlock) != 0) Separate();
+}
+
+void HtmlExtractor::Close(const ElementInfo* info, uint32_t hash) {
+  int32_t index = -1;
+  if (info != nullptr) {
+    index = top_by_element_[ElementIndex(*info)];
+  } else if (const auto found = top_of_unknown_.find(hash); found != top_of_unknown_.end()) {
+    index = found->second;
+  }
+  if (index < 0) return;  // not open: a stray end tag is dropped
+  const uint8_t priority = info == nullptr ? 100 : info->priority;
+  for (size_t level = 0; level < kPriorityLevels.size(); ++level) {
+    if (kPriorityLevels[level] > priority && top_at_level_[level] > index) return;
+  }
+  while (static_cast<int32_t>(open_.size()) > index) Pop();
+}
+
 }  // namespace
 
 base::Result<std::unique_ptr<Extractor>> MakeHtmlExtractor(size_t max_body_bytes) {
-  auto extractor = std::make_unique<HtmlExtractor>(max_body_bytes);
-  SLUICE_RETURN_IF_ERROR(extractor->Start());
-  return std::unique_ptr<Extractor>(std::move(extractor));
+  return std::unique_ptr<Extractor>(std::make_unique<HtmlExtractor>(max_body_bytes));
 }
 
 }  // namespace sluice::extract::internal

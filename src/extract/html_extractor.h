@@ -1,4 +1,5 @@
-// HTML to text with libxml2's push parser and SAX callbacks (no DOM is built).
+// HTML to text with a streaming tokenizer (html_tokenizer.h) and the few tree rules
+// text needs (html_elements.h): no DOM is built, and memory stays constant.
 #pragma once
 
 #include <cstddef>

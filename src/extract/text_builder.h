@@ -18,8 +18,17 @@ class TextBuilder {
   // split across calls is joined. Whitespace (including NBSP) and control characters
   // are collapsed to one space between words; leading and trailing space is dropped.
   void Append(std::string_view bytes);
+  // Appends one code point (from a character reference, or a decoded legacy charset).
+  // An incomplete UTF-8 sequence left by Append ends first, as U+FFFD.
+  void AppendCodePoint(char32_t code_point);
   // Ends a word: the next text is separated by a space (used at block boundaries).
-  void Separate() { pending_space_ = !text_.empty(); }
+  // An incomplete UTF-8 sequence left by Append ends first, as U+FFFD.
+  void Separate() {
+    EndSequence();
+    pending_space_ = !text_.empty();
+  }
+  // Turns an incomplete UTF-8 sequence left by Append into U+FFFD.
+  void EndSequence();
   // Flushes an incomplete trailing UTF-8 sequence (as U+FFFD) and returns the text.
   std::string Finish();
 
@@ -28,10 +37,14 @@ class TextBuilder {
   size_t size() const { return text_.size(); }
 
  private:
-  void AppendCodePoint(char32_t code_point);
-  void AppendEncoded(std::string_view encoded);
-  // Appends bytes that are printable ASCII (no space, no control).
-  void AppendWordBytes(std::string_view run);
+  // A code point that has been decoded: a separator, the invisible byte order mark, or
+  // part of a word.
+  void AddCodePoint(char32_t code_point);
+  // Appends bytes that are valid UTF-8 and hold neither separators nor byte order marks,
+  // after the pending space. Cuts at a character boundary when the cap is reached.
+  void AppendWord(std::string_view run);
+  // Appends what the fast path cannot: bytes of an unfinished or invalid sequence.
+  void AppendSlow(unsigned char byte);
 
   size_t max_bytes_;
   std::string text_;

@@ -56,6 +56,32 @@ TEST(TextBuilderTest, ReplacesInvalidUtf8WithOneReplacementPerBrokenSequence) {
   EXPECT_EQ(Build({"\xf0\x9f\x98\x80"}), "\xf0\x9f\x98\x80");             // U+1F600 is fine
 }
 
+TEST(TextBuilderTest, LongRunsOfWordsAndSpacesAreKeptExactly) {
+  // Long enough for the eight-bytes-at-a-time path, with spaces at every position.
+  std::string words;
+  for (int i = 0; i < 200; ++i)
+    words += std::string(1 + i % 9, static_cast<char>('a' + i % 26)) + " ";
+  words.pop_back();
+  EXPECT_EQ(Build({words}), words);
+  EXPECT_EQ(Build({" " + words + " "}), words);
+  std::string doubled = words;
+  for (size_t at = doubled.find(' '); at != std::string::npos; at = doubled.find(' ', at + 3)) {
+    doubled.insert(at, " \t");
+  }
+  EXPECT_EQ(Build({doubled}), words);
+  EXPECT_EQ(Build({"abcdefgh  ijklmnop"}), "abcdefgh ijklmnop");
+  EXPECT_EQ(Build({"abcdefg\x7fhijklmnop"}), "abcdefg hijklmnop");
+  EXPECT_EQ(Build({"abcdefgh\xc2\xa0ijklmnop"}), "abcdefgh ijklmnop");
+}
+
+TEST(TextBuilderTest, AppendCodePointEndsAnUnfinishedSequence) {
+  TextBuilder builder(100);
+  builder.Append("caf\xc3");
+  builder.AppendCodePoint(U'\u00e9');
+  builder.AppendCodePoint(0xd800);  // not a character: replaced
+  EXPECT_EQ(builder.Finish(), "caf\xef\xbf\xbd\xc3\xa9\xef\xbf\xbd");
+}
+
 TEST(TextBuilderTest, JoinsSequencesSplitAcrossAppends) {
   EXPECT_EQ(Build({"caf\xc3", "\xa9"}), "caf\xc3\xa9");
   EXPECT_EQ(Build({"\xe6", "\x96", "\x87"}), "\xe6\x96\x87");
@@ -71,6 +97,11 @@ TEST(TextBuilderTest, CapCutsAtACharacterBoundaryAndReportsTruncation) {
   accented.Append("abcd\xc3\xa9");
   EXPECT_TRUE(accented.truncated());
   EXPECT_EQ(accented.Finish(), "abcd");
+
+  TextBuilder spaced(6);  // the cut falls just after a space: it is not kept
+  spaced.Append("hello world");
+  EXPECT_TRUE(spaced.truncated());
+  EXPECT_EQ(spaced.Finish(), "hello");
 
   TextBuilder exact(5);
   exact.Append("  abcde  ");
