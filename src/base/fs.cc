@@ -67,6 +67,11 @@ Status PosixFs::Sync(int fd, std::string_view what) {
   return Status::Ok();
 }
 
+void PosixFs::StartWriteback(int fd, uint64_t offset, uint64_t length) {
+  (void)::sync_file_range(fd, static_cast<off64_t>(offset), static_cast<off64_t>(length),
+                          SYNC_FILE_RANGE_WRITE);
+}
+
 Status PosixFs::Rename(const std::filesystem::path& from, const std::filesystem::path& to) {
   if (::rename(from.c_str(), to.c_str()) != 0) {
     return ErrnoError("rename " + from.string() + " to " + to.string(), errno);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -43,6 +44,9 @@ class Fs {
   // Makes the file's bytes durable. A failure is final: the kernel may already
   // have dropped the dirty pages, so a second fsync could succeed and lie.
   virtual Status Sync(int fd, std::string_view what) = 0;
+  // A hint: start writing this range to disk now, without waiting. A large file written
+  // this way as it grows leaves Sync() little to wait for. Failures show up in Sync().
+  virtual void StartWriteback(int /*fd*/, uint64_t /*offset*/, uint64_t /*length*/) {}
   virtual Status Rename(const std::filesystem::path& from, const std::filesystem::path& to) = 0;
   // NotFound when there is no such file.
   virtual Status Unlink(const std::filesystem::path& path) = 0;
@@ -60,6 +64,7 @@ class PosixFs final : public Fs {
   Result<UniqueFd> Open(const std::filesystem::path& path, int flags, unsigned mode) override;
   Status Write(int fd, const void* data, size_t size, std::string_view what) override;
   Status Sync(int fd, std::string_view what) override;
+  void StartWriteback(int fd, uint64_t offset, uint64_t length) override;
   Status Rename(const std::filesystem::path& from, const std::filesystem::path& to) override;
   Status Unlink(const std::filesystem::path& path) override;
   Status MakeDir(const std::filesystem::path& dir) override;

@@ -138,8 +138,17 @@ class LocalBlobWriter final : public BlobWriter {
         Check(files_.Write(fd_.get(), sealed_.data(), plaintext_.size() + kTagSize,
                            "write chunk " + std::to_string(index) + " of " + Describe(key_) +
                                " to " + temp_path_.string())));
+    written_ += plaintext_.size() + kTagSize;
     plaintext_.clear();
     ++next_chunk_;
+    // An upload of hundreds of MB would otherwise sit in the page cache until Commit()'s
+    // fsync, which then waited for all of it: written back as it arrives, the disk works
+    // while the socket is read.
+    constexpr uint64_t kWritebackBytes = uint64_t{8} << 20;
+    if (written_ - written_back_ >= kWritebackBytes) {
+      files_.StartWriteback(fd_.get(), header_.size() + written_back_, written_ - written_back_);
+      written_back_ = written_;
+    }
     return base::Status::Ok();
   }
 
@@ -176,6 +185,8 @@ class LocalBlobWriter final : public BlobWriter {
   std::vector<unsigned char> sealed_;     // ciphertext + tag of the chunk being written
   uint64_t next_chunk_ = 0;
   uint64_t size_ = 0;
+  uint64_t written_ = 0;       // chunk bytes written after the header
+  uint64_t written_back_ = 0;  // of which writeback has been started
   State state_ = State::kOpen;
   base::Status failure_;
 };
