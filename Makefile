@@ -57,11 +57,14 @@ FUZZ_SECONDS ?= 20
 fuzz: deps
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) JOBS=$(JOBS) ./scripts/fuzz.sh
 
-# Search latency on 100,000 synthetic items beside SQLite FTS5 (docs/measurements.md);
-# BENCH_ARGS passes options, e.g. make bench BENCH_ARGS='--items 5000'.
+# Performance: every bench/*.py benchmark against the real server, each beside its peers
+# (nginx, s3rver, igzip, libxml2, raw Xapian, SQLite FTS5, PostgreSQL) measured in the same
+# run; writes bench/results/*.json and bench/results/summary.md. Not part of `make test`.
+# BENCH_ARGS passes options, e.g. make bench BENCH_ARGS='--quick' or '--only upload,pushes'.
 .PHONY: bench
 bench: build
-	@python3 bench/search_latency.py --sluice $(SLUICE) $(BENCH_ARGS)
+	@./scripts/install-bench-deps.sh
+	@python3 bench/run.py --sluice $(SLUICE) $(BENCH_ARGS)
 
 format:
 	@git ls-files '*.cc' '*.h' | xargs clang-format -i

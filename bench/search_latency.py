@@ -6,11 +6,13 @@ items (default 100,000) through file containers and batch pushes, waits until al
 then runs a fixed query mix sequentially over one keep-alive HTTP connection and reports
 p50/p90/p99/max latency and throughput per query type. The same corpus goes into an on-disk SQLite
 FTS5 database queried in-process (no HTTP, no JSON), which makes it a lower bound rather than a
-like-for-like server. Prints a table and writes the figures as JSON to bench/results/.
+like-for-like server. The measured queries run --runs times (the warm-up once before): the
+per-type table pools every run, and p50/p99 of the whole mix are given as median [min–max] over
+the runs. Prints the tables and writes bench/results/search_latency.json.
 
 Python 3 standard library only. Usage:
-    python3 bench/search_latency.py [--sluice build/release/src/app/sluice] [--items N]
-                                    [--queries N] [--warmup N] [--keep]
+    python3 bench/search_latency.py [--sluice build/release/src/app/sluice] [--runs 3] [--quick]
+                                    [--items N] [--queries N] [--warmup N] [--keep]
 """
 
 import argparse
@@ -28,11 +30,17 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.parse
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import run  # noqa: E402
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FULL_ITEMS = 100_000
+QUICK_ITEMS = 2_000
+GOAL_P50_MS = 2
+GOAL_P99_MS = 10
 ORG = "local"
 SOURCE = "local-default"
 PUSH = f"/push/v1/organizations/{ORG}"
@@ -176,7 +184,7 @@ class SluiceServer:
         with open(log_path, "a") as log:
             self.proc = subprocess.Popen(
                 [self.binary, "serve", "--data-dir", self.data_dir,
-                 "--listen", f"127.0.0.1:{self.port}"],
+                 "--listen", f"127.0.0.1:{self.port}", "--rate-limit", "0"],
                 env=dict(os.environ, SLUICE_API_KEY=self.key), stdout=log,
                 stderr=subprocess.STDOUT)
         ready = f"Sluice listening on http://127.0.0.1:{self.port}\n"
@@ -478,20 +486,42 @@ def dir_mib(path):
     return round(total / 2**20, 1)
 
 
+def run_repeated(measure, queries, warmup, runs):
+    """`runs` passes over the measured queries (the warm-up only before the first): pooled
+    latencies and totals, per-pass p50/p99 of all queries, and the stats of the last pass."""
+    latencies, totals, p50s, p99s, info = [], [], [], [], {}
+    for i in range(runs):
+        lat, tot, info = measure(queries if i == 0 else queries[warmup:], warmup if i == 0 else 0)
+        latencies += lat
+        totals += tot
+        ordered = sorted(x * 1000 for x in lat)
+        p50s.append(round(percentile(ordered, 50), 3))
+        p99s.append(round(percentile(ordered, 99), 3))
+    return latencies, totals, p50s, p99s, info
+
+
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sluice", default=os.path.join(REPO, "build/release/src/app/sluice"),
-                        help="the sluice binary (default: the release build)")
-    parser.add_argument("--items", type=int, default=100_000)
-    parser.add_argument("--queries", type=int, default=2000, help="measured queries per engine")
-    parser.add_argument("--warmup", type=int, default=100)
+    parser = run.add_common_args(argparse.ArgumentParser(description=__doc__.split("\n\n")[0]))
+    parser.add_argument("--items", type=int, default=None,
+                        help=f"items in the corpus (default {FULL_ITEMS:,}; {QUICK_ITEMS:,} "
+                             "with --quick)")
+    parser.add_argument("--queries", type=int, default=None,
+                        help="measured queries per engine and run (default 2000; 210 with "
+                             "--quick)")
+    parser.add_argument("--warmup", type=int, default=None, help="default 100; 20 with --quick")
     parser.add_argument("--batch-size", type=int, default=5000, help="items per batch file")
     parser.add_argument("--seed", type=int, default=20240611)
     parser.add_argument("--load-timeout", type=float, default=3 * 3600,
                         help="seconds to wait for every item to be searchable")
     parser.add_argument("--keep", action="store_true", help="keep the data directory")
-    parser.add_argument("--results-dir", default=os.path.join(REPO, "bench/results"))
+    parser.add_argument("--results-dir", default=run.RESULTS_DIR)
     args = parser.parse_args()
+    if args.items is None:
+        args.items = QUICK_ITEMS if args.quick else FULL_ITEMS
+    if args.queries is None:
+        args.queries = 210 if args.quick else 2000
+    if args.warmup is None:
+        args.warmup = 20 if args.quick else 100
 
     def log(msg):
         print(msg, file=sys.stderr, flush=True)
@@ -503,10 +533,10 @@ def main():
     t0 = time.perf_counter()
     corpus = Corpus(args.items, args.seed)
     queries = make_queries(corpus, args.warmup + args.queries, args.seed + 1)
-    types = [q["type"] for q in queries[args.warmup:]]
+    types = [q["type"] for q in queries[args.warmup:]] * args.runs
     log(f"corpus: {args.items} items generated in {time.perf_counter() - t0:.1f} s")
 
-    work = tempfile.mkdtemp(prefix="sluice-bench-")
+    work = run.scratch_dir("search-latency-")
     data_dir = os.path.join(work, "sluice")
     os.mkdir(data_dir)
     server = SluiceServer(args.sluice, data_dir)
@@ -514,8 +544,9 @@ def main():
         server.start()
         sluice_load = load_sluice(server, corpus, args.batch_size, args.load_timeout, log)
         log(f"sluice: loaded in {sluice_load['load_s']} s; running "
-            f"{args.warmup}+{args.queries} queries")
-        s_lat, s_tot, s_run = run_sluice(server, queries, args.warmup)
+            f"{args.warmup}+{args.runs}x{args.queries} queries")
+        s_lat, s_tot, s_p50, s_p99, s_run = run_repeated(
+            lambda qs, w: run_sluice(server, qs, w), queries, args.warmup, args.runs)
         if s_run["connections"] != 1:
             log(f"warning: the client connected {s_run['connections']} times (keep-alive lost)")
         sluice_rss = server.peak_rss_mib()
@@ -525,7 +556,8 @@ def main():
         db_path = os.path.join(work, "fts5.sqlite")
         db, fts_load = load_sqlite(db_path, corpus)
         log(f"sqlite: loaded in {fts_load['load_s']} s; running queries")
-        f_lat, f_tot, f_run = run_sqlite(db, queries, args.warmup)
+        f_lat, f_tot, f_p50, f_p99, f_run = run_repeated(
+            lambda qs, w: run_sqlite(db, qs, w), queries, args.warmup, args.runs)
         db.close()
         fts_mib = dir_mib(work) - sluice_mib
     finally:
@@ -542,8 +574,6 @@ def main():
         agree[kind] = f"{same}/{len(picked)}"
     results = {
         "benchmark": "search_latency",
-        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "command": "python3 bench/search_latency.py " + " ".join(sys.argv[1:]),
         "revision": revision,
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                     "sqlite": sqlite3.sqlite_version, "loadavg_before": load_before,
@@ -551,24 +581,39 @@ def main():
         "corpus": {"items": args.items, "seed": args.seed, "vocabulary": VOCABULARY_SIZE,
                    "zipf_exponent": ZIPF_EXPONENT, "body_words": [50, 300],
                    "authors": len(corpus.authors)},
-        "queries": {"measured": args.queries, "warmup": args.warmup, "mix": QUERY_TYPES},
+        "queries": {"measured": args.queries, "runs": args.runs, "warmup": args.warmup,
+                    "mix": QUERY_TYPES},
         "sluice": {"load": sluice_load, "queries": summarize(s_lat, s_tot, types),
-                   "wall_qps": round(len(s_lat) / s_run["wall_s"], 1),
+                   "wall_qps": round(args.queries / s_run["wall_s"], 1),
                    "peak_rss_mib": sluice_rss, "data_dir_mib": sluice_mib,
                    "transport": "HTTP/1.1 keep-alive on 127.0.0.1, one connection"},
         "sqlite_fts5": {"load": fts_load, "queries": summarize(f_lat, f_tot, types),
-                        "wall_qps": round(len(f_lat) / f_run["wall_s"], 1),
+                        "wall_qps": round(args.queries / f_run["wall_s"], 1),
                         "db_mib": round(fts_mib, 1),
                         "transport": "in-process (python sqlite3), no HTTP: a lower bound"},
         "totals_agree": agree,
     }
     print(format_table(results))
-    os.makedirs(args.results_dir, exist_ok=True)
-    out = os.path.join(args.results_dir,
-                       f"search_latency-{datetime.date.today().isoformat()}.json")
-    with open(out, "w") as f:
-        json.dump(results, f, indent=1)
-        f.write("\n")
+
+    # The contract's figures: p50 and p99 of the whole mix, median [min-max] over the runs.
+    peer = "SQLite FTS5 (in-process, no HTTP)"
+    p50, p99 = run.stats(s_p50), run.stats(s_p99)
+    figure = f"search latency, {args.items:,} items, mixed queries"
+    rows = [
+        {"figure": f"{figure}: p50", "unit": "ms", "goal": f"p50 <= {GOAL_P50_MS} ms",
+         "sluice": p50, "peers": {peer: run.stats(f_p50)}, "met": p50["median"] <= GOAL_P50_MS},
+        {"figure": f"{figure}: p99", "unit": "ms", "goal": f"p99 <= {GOAL_P99_MS} ms",
+         "sluice": p99, "peers": {peer: run.stats(f_p99)}, "met": p99["median"] <= GOAL_P99_MS},
+    ]
+    print(f"\nAll queries, over {args.runs} runs of {args.queries}: Sluice p50 "
+          f"{run.fmt(p50, 'ms')}, p99 {run.fmt(p99, 'ms')}; {peer} p50 "
+          f"{run.fmt(rows[0]['peers'][peer], 'ms')}, p99 {run.fmt(rows[1]['peers'][peer], 'ms')}.")
+    run.RESULTS_DIR = args.results_dir
+    out = run.write_result("search_latency", {
+        "figure": figure, "unit": "ms",
+        "goal": f"p50 <= {GOAL_P50_MS} ms, p99 <= {GOAL_P99_MS} ms through the HTTP API",
+        "sluice": p50, "peers": rows[0]["peers"], "met": rows[0]["met"] and rows[1]["met"],
+        "rows": rows, "extra": dict(results, quick=args.quick)})
     log(f"wrote {out}")
 
 
