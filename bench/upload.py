@@ -28,7 +28,9 @@ SLUICE = "Sluice uploadUri"
 NGINX_STORE = "nginx PUT-to-disk (no fsync)"
 NGINX_DISCARD = "nginx discard"
 S3RVER_NAME = "s3rver"
-OK = {SLUICE: {200}, NGINX_STORE: {201, 204}, NGINX_DISCARD: {200}, S3RVER_NAME: {200}}
+DISK = "disk: dd + fdatasync"
+OK = {SLUICE: {200}, NGINX_STORE: {201, 204}, NGINX_DISCARD: {200}, S3RVER_NAME: {200},
+      DISK: {200}}
 
 
 def random_file(path, size):
@@ -60,6 +62,17 @@ class S3rver:
     def __exit__(self, *exc):
         run.stop_process(self.proc)
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def disk_write(path, work):
+    """Seconds to write the same bytes to a file on the same disk and fdatasync it (dd)."""
+    out = os.path.join(work, "dd.bin")
+    start = time.monotonic()
+    subprocess.run(["dd", f"if={path}", f"of={out}", "bs=1M", "conv=fdatasync"],
+                   check=True, capture_output=True)
+    secs = time.monotonic() - start
+    os.remove(out)
+    return secs
 
 
 def upload_sluice(server, path):
@@ -112,6 +125,7 @@ def main():
                         targets.append((name, code, secs))
                         if code not in OK[name]:
                             print(f"  {name} answered {code}: {body[:300]}", file=sys.stderr)
+                    targets.append((DISK, 200, disk_write(path, work)))
                     stored = os.path.join(nginx.store_dir, "store", f"up{i}.bin")
                     if os.path.exists(stored):
                         os.remove(stored)
@@ -151,7 +165,8 @@ def main():
         note = {SLUICE: "SHA-256 + AES-256-GCM + fsync (Sluice's upload path)",
                 NGINX_STORE: "WebDAV PUT to a file; nginx does not fsync",
                 NGINX_DISCARD: "body read and dropped",
-                S3RVER_NAME: "npm s3rver 3.7.1: object + metadata + MD5 ETag"}[name]
+                S3RVER_NAME: "npm s3rver 3.7.1: object + metadata + MD5 ETag",
+                DISK: "the disk's limit: dd of the same file (page cache) + fdatasync"}[name]
         err = f"{len(errors[name])} failed: {errors[name]}" if errors[name] else "0"
         rows.append([name, run.fmt(gbps[name], "GB/s"), run.fmt(secs[name], "s"), err, note])
     print(run.table(["Target", "Throughput", "Time", "Errors", "What it does"], rows))
@@ -162,7 +177,7 @@ def main():
         print("**Some uploads failed: see the Errors column.**")
 
     peers = {name: dict(gbps[name], unit="GB/s") for name in (NGINX_STORE, NGINX_DISCARD,
-                                                              S3RVER_NAME)}
+                                                              S3RVER_NAME, DISK)}
     size_mb = f"{size / 1e6:.0f} MB"
     run.write_result("upload", {
         "figure": f"upload PUT to uploadUri, {size_mb}",
