@@ -7,7 +7,7 @@ packages=(
   # build
   cmake ninja-build g++ pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libsqlite3-dev libxapian-dev zlib1g-dev liblzma-dev libssl-dev libxml2-dev
+  libsqlite3-dev libxapian-dev zlib1g-dev liblzma-dev libisal-dev libssl-dev libxml2-dev
   libcli11-dev
   # test
   libgtest-dev libgmock-dev curl python3 procps

@@ -73,4 +73,9 @@ base::Status StreamTail::CheckClean(std::string_view format, uint64_t bytes_in) 
                         " stream (it ended at byte " + std::to_string(stream_end_) + ")");
 }
 
+base::Status CorruptDataAt(std::string_view format, uint64_t offset, std::string_view reason) {
+  return base::DataLoss(std::string(format) + " data corrupt at byte " + std::to_string(offset) +
+                        ": " + std::string(reason));
+}
+
 }  // namespace sluice::codec::internal

@@ -85,6 +85,10 @@ class StreamTail {
   bool saw_garbage_ = false;
 };
 
+// "<format> data corrupt at byte <offset>: <reason>": the DataLoss for bytes a decoder
+// cannot decode.
+base::Status CorruptDataAt(std::string_view format, uint64_t offset, std::string_view reason);
+
 // Buffer for one chunk of decompressed output.
 inline std::vector<char> MakeOutputBuffer() {
   return std::vector<char>(Decompressor::kMaxOutputChunkBytes);

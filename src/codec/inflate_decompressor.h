@@ -1,4 +1,5 @@
-// ZLIB, GZIP and DEFLATE decompression with zlib's inflate.
+// ZLIB, GZIP and DEFLATE decompression with ISA-L's inflate (igzip), which decodes
+// deflate two to three times as fast as zlib.
 #pragma once
 
 #include <memory>
