@@ -11,7 +11,8 @@
 namespace sluice::extract::internal {
 namespace {
 
-const iconv_t kNoIconv = reinterpret_cast<iconv_t>(-1);  // iconv_open's failure value
+// iconv_open's failure value, (iconv_t)-1 by its API: there is no other way to spell it.
+const iconv_t kNoIconv = reinterpret_cast<iconv_t>(-1);  // NOLINT(performance-no-int-to-ptr)
 constexpr size_t kMaxLabelBytes = 40;
 
 // windows-1252 for 0x80-0x9F (the HTML standard's table, also used for &#128; ...).

@@ -50,7 +50,8 @@ class TextDecoder {
 
   Mode mode_ = Mode::kUtf8OrWindows1252;
   bool settled_ = false;
-  iconv_t iconv_ = reinterpret_cast<iconv_t>(-1);  // iconv_open's failure value: none
+  // iconv_open's failure value, (iconv_t)-1 by its API: none open.
+  iconv_t iconv_ = reinterpret_cast<iconv_t>(-1);  // NOLINT(performance-no-int-to-ptr)
   // An unfinished character at the end of the last Decode, and where it goes.
   char carry_[16];
   size_t carry_size_ = 0;
