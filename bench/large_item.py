@@ -406,21 +406,25 @@ def peer_runs(page, tools, nginx):
         if "html_extract" not in tools:
             out["extract"] = MISSING
         else:
-            lst = os.path.join(work, "html.list")
-            with open(lst, "w") as f:
-                f.write(os.path.join(d, "prefix.html") + "\n")
+            lst = one_file_list(work, os.path.join(d, "prefix.html"))
             out["extract"] = peer_seconds([tools["html_extract"], lst])
         if "xapian_index" not in tools:
             out["index"] = MISSING
         else:
-            lst = os.path.join(work, "text.list")
-            with open(lst, "w") as f:
-                f.write(os.path.join(d, "text.txt") + "\n")
+            lst = one_file_list(work, os.path.join(d, "text.txt"))
             out["index"] = peer_seconds([tools["xapian_index"], lst, os.path.join(work, "db"),
                                          "1", "replace"])
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return out
+
+
+def one_file_list(work, path):
+    """A list file naming only `path`, as the peer programs take their inputs."""
+    lst = os.path.join(work, os.path.basename(path) + ".list")
+    with open(lst, "w") as f:
+        f.write(path + "\n")
+    return lst
 
 
 def peer_seconds(cmd):

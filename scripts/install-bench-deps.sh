@@ -6,29 +6,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES="nginx wrk isal libdeflate-tools gzip sqlite3 postgresql groff-base man-db libxml2-dev libxapian-dev libisal-dev libdeflate-dev zlib1g-dev manpages manpages-dev curl gcc g++ nodejs python3 procps"
-
-missing=()
-for p in $PACKAGES; do
-  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
-    missing+=("$p")
-  fi
-done
-# Some nodejs builds bundle npm; only Debian's split packaging needs the npm package.
-if ! command -v npm >/dev/null 2>&1; then
-  missing+=(npm)
-fi
-
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "install-bench-deps: installing ${missing[*]}"
-  sudo_cmd=()
-  if [ "$(id -u)" -ne 0 ]; then
-    sudo_cmd=(sudo)
-  fi
-  export DEBIAN_FRONTEND=noninteractive
-  "${sudo_cmd[@]}" apt-get update -q
-  "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
-fi
+packages=(nginx wrk isal libdeflate-tools gzip sqlite3 postgresql groff-base man-db libxml2-dev
+  libxapian-dev libisal-dev libdeflate-dev zlib1g-dev manpages manpages-dev curl gcc g++ nodejs
+  python3 procps)
+./scripts/install-deps.sh "${packages[@]}"
 
 # s3rver, pinned by bench/package-lock.json. npm records what it installed in
 # node_modules/.package-lock.json; a lock newer than that record means a reinstall.

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages Sluice needs to build and test. Idempotent and
+# Installs the Debian packages Sluice needs to build and test, or the packages named as
+# arguments instead (scripts/install-bench-deps.sh passes the benchmark peers). Idempotent and
 # non-interactive: packages already present are skipped without touching apt.
 set -euo pipefail
 
@@ -22,6 +23,9 @@ packages=(
   # the console's browser test drives Debian's chromium with playwright-core
   chromium
 )
+if [ $# -gt 0 ]; then
+  packages=("$@")
+fi
 
 missing=()
 for p in "${packages[@]}"; do
