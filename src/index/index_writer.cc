@@ -174,8 +174,17 @@ struct PreparedDocument::Impl {
   Xapian::Document document;
 };
 
-PreparedDocument::PreparedDocument(const IndexDocument& document)
-    : impl_(std::make_unique<Impl>(Impl{BuildXapianDocument(document)})) {}
+PreparedDocument::PreparedDocument(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+base::Result<PreparedDocument> PreparedDocument::Build(const IndexDocument& document) {
+  if (document.uri.empty()) return EmptyUriError();
+  std::unique_ptr<Impl> impl;
+  SLUICE_RETURN_IF_ERROR(CallXapian("index item " + document.uri, [&] {
+    impl = std::make_unique<Impl>(Impl{BuildXapianDocument(document)});
+    return base::Status::Ok();
+  }));
+  return PreparedDocument(std::move(impl));
+}
 PreparedDocument::PreparedDocument(PreparedDocument&& other) noexcept = default;
 PreparedDocument& PreparedDocument::operator=(PreparedDocument&& other) noexcept = default;
 PreparedDocument::~PreparedDocument() = default;
@@ -258,8 +267,7 @@ base::Result<std::unique_ptr<IndexWriter>> IndexWriter::Open(const std::filesyst
 }
 
 base::Status IndexWriter::Put(const IndexDocument& document) {
-  if (document.uri.empty()) return EmptyUriError();
-  PreparedDocument prepared(document);
+  SLUICE_ASSIGN_OR_RETURN(PreparedDocument prepared, PreparedDocument::Build(document));
   return Put(document, prepared);
 }
 

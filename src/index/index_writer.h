@@ -16,7 +16,7 @@ namespace sluice::index {
 // only has to store it.
 class PreparedDocument {
  public:
-  explicit PreparedDocument(const IndexDocument& document);
+  static base::Result<PreparedDocument> Build(const IndexDocument& document);
   PreparedDocument(PreparedDocument&& other) noexcept;
   PreparedDocument& operator=(PreparedDocument&& other) noexcept;
   PreparedDocument(const PreparedDocument&) = delete;
@@ -26,6 +26,7 @@ class PreparedDocument {
  private:
   friend class IndexWriter;
   struct Impl;
+  explicit PreparedDocument(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -161,10 +161,13 @@ Prepared Pipeline::Prepare(store::Operation op) {
                          options_.limits, clock_.NowMs());
   if (item.ok()) {
     p.item = std::move(*item);
-    p.index_document.emplace(p.item->document);
-    // The built document holds what the index keeps of the body; the copy is not needed again.
     p.text_bytes = p.item->document.body.size();
-    p.item->document.body = std::string();
+    // The built document holds what the index keeps of the body, so the copy is dropped. If
+    // it cannot be built, the applier's Put builds it again and reports why.
+    if (auto built = index::PreparedDocument::Build(p.item->document); built.ok()) {
+      p.index_document.emplace(std::move(built).value());
+      p.item->document.body = std::string();
+    }
     return p;
   }
   p.error = item.status().message();
