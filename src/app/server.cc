@@ -13,6 +13,7 @@
 #include "base/random.h"
 #include "blob/blob_store.h"
 #include "http/server.h"
+#include "index/commit_gate.h"
 #include "pipeline/pipeline.h"
 #include "platform/platform_api.h"
 #include "push/errors.h"
@@ -64,6 +65,7 @@ struct Server::Parts {
   ServeConfig config;
   BootstrapInfo bootstrap;
   base::SystemClock clock;
+  index::CommitGate commit_gate;  // shared by the index's writers and readers; before its users
   std::unique_ptr<store::StateStore> store;
   std::unique_ptr<blob::BlobStore> blobs;
   std::unique_ptr<pipeline::Pipeline> pipeline;
@@ -185,6 +187,7 @@ base::Result<std::unique_ptr<Server>> Server::Open(const ServeConfig& config) {
 
   pipeline::PipelineOptions pipeline_options;
   pipeline_options.index_root = dir / "index";
+  pipeline_options.commit_gate = &p.commit_gate;
   pipeline_options.workers = config.workers;
   pipeline_options.ignore_queue_delay = config.ignore_queue_delay;
   p.pipeline = std::make_unique<pipeline::Pipeline>(*p.store, *p.blobs, p.clock, pipeline_options);
@@ -201,7 +204,8 @@ base::Result<std::unique_ptr<Server>> Server::Open(const ServeConfig& config) {
   push_options.throttle.max_pending_operations = config.max_pending_operations;
   p.push_api =
       std::make_unique<push::PushApi>(*p.store, *p.journal, *p.blobs, p.clock, push_options);
-  p.search_api = std::make_unique<search::SearchApi>(*p.store, dir / "index", *p.token_signer);
+  p.search_api =
+      std::make_unique<search::SearchApi>(*p.store, dir / "index", p.commit_gate, *p.token_signer);
   p.router.SetGuard(push::FailedAuthGuard(std::make_shared<push::FailedAuthLimiter>(
       p.clock, push::FailedAuthOptions{config.auth_failure_limit})));
   p.push_api->Register(p.router);
@@ -210,7 +214,8 @@ base::Result<std::unique_ptr<Server>> Server::Open(const ServeConfig& config) {
   p.search_api->Register(p.router);
   p.token_api = std::make_unique<search::TokenApi>(*p.store, *p.token_signer, p.clock);
   p.token_api->Register(p.router);
-  p.browser_api = std::make_unique<search::BrowserApi>(*p.store, *p.blobs, dir / "index");
+  p.browser_api =
+      std::make_unique<search::BrowserApi>(*p.store, *p.blobs, dir / "index", p.commit_gate);
   p.browser_api->Register(p.router);
   p.logs_api = std::make_unique<search::LogsApi>(*p.store);
   p.logs_api->Register(p.router);

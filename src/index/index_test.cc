@@ -484,5 +484,44 @@ TEST_F(IndexTest, ReadersSearchWhileTheWriterCommits) {
   EXPECT_EQ(Find("steady").total_count, 41u);
 }
 
+// Reading twenty 200 kB items lasts far longer than the writer's back-to-back commits, so every
+// attempt but the last, which holds the commits back through the shared gate, is overtaken.
+TEST_F(IndexTest, ReadSlowerThanTwoCommitsSucceedsThroughTheCommitGate) {
+  std::vector<IndexDocument> large;
+  for (int i = 0; i < 20; ++i) {
+    large.push_back(Item("large" + std::to_string(i), "", "steady " + Filler(30000)));
+  }
+  PutAll(large);
+  CommitGate gate;
+  std::atomic<bool> reading{true};
+  std::atomic<int> commits{0};
+  std::thread writer_thread([&] {
+    auto writer = IndexWriter::Open(Dir(), &gate);
+    ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+    for (int i = 0; reading.load(); ++i) {
+      ASSERT_OK((*writer)->Put(Item("churn" + std::to_string(i % 8), "", "churn")));
+      ASSERT_OK((*writer)->Commit());
+      commits.fetch_add(1);
+    }
+  });
+  SearchRequest request;
+  request.q = "steady";
+  request.number_of_results = 20;
+  int succeeded = 0;
+  std::string first_failure;
+  for (int i = 0; i < 8; ++i) {
+    auto response = Search({Dir()}, request, &gate);
+    if (response.ok() && response->hits.size() == 20) {
+      ++succeeded;
+    } else if (first_failure.empty()) {
+      first_failure = response.ok() ? "too few hits" : response.status().ToString();
+    }
+  }
+  reading.store(false);
+  writer_thread.join();
+  EXPECT_EQ(succeeded, 8) << first_failure;
+  EXPECT_GT(commits.load(), 16);  // the writer did commit while the reads ran
+}
+
 }  // namespace
 }  // namespace sluice::index

@@ -193,7 +193,15 @@ struct IndexWriter::Impl {
   std::filesystem::path dir;
   Xapian::WritableDatabase db;
   FieldSlots field_slots;  // as stored under kFieldSlotsKey
+  CommitGate* gate = nullptr;
 
+  // Commits (Xapian's close() commits too) while `gate`'s readers let it. Call inside CallXapian.
+  template <typename Write>
+  void Commit(Write&& write) {
+    std::shared_lock<std::shared_mutex> committing;
+    if (gate != nullptr) committing = gate->Committing();
+    write();
+  }
   // Gives each numeric or date field of `item` that has a value of its kind a slot, first use
   // first served. Call inside CallXapian.
   void AssignSlots(const IndexDocument& item);
@@ -224,7 +232,7 @@ void IndexWriter::Impl::AssignSlots(const IndexDocument& item) {
   // slot in each; NewSlot looks at the other indexes' committed slots, hence the commit. It
   // makes this writer's earlier changes durable sooner than Commit() would, which is harmless:
   // replaying those operations re-applies them identically. It happens once per new field.
-  if (added) db.commit();
+  if (added) Commit([&] { db.commit(); });
 }
 
 uint32_t IndexWriter::Impl::NewSlot(std::string_view name) const {
@@ -247,16 +255,18 @@ IndexWriter::IndexWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 IndexWriter::~IndexWriter() {
   try {
-    impl_->db.close();
+    impl_->Commit([&] { impl_->db.close(); });
   } catch (const Xapian::Error&) {
     // Nothing durable is lost: the journal still holds every operation since the last Commit().
   }
 }
 
-base::Result<std::unique_ptr<IndexWriter>> IndexWriter::Open(const std::filesystem::path& dir) {
+base::Result<std::unique_ptr<IndexWriter>> IndexWriter::Open(const std::filesystem::path& dir,
+                                                             CommitGate* gate) {
   SLUICE_RETURN_IF_ERROR(base::MakeDirs(dir).WithContext("create index directory"));
   auto impl = std::make_unique<Impl>();
   impl->dir = dir;
+  impl->gate = gate;
   SLUICE_RETURN_IF_ERROR(CallXapian("open index " + dir.string() + " for writing", [&] {
     impl->db = Xapian::WritableDatabase(dir.string(), Xapian::DB_CREATE_OR_OPEN);
     SLUICE_ASSIGN_OR_RETURN(impl->field_slots,
@@ -315,7 +325,7 @@ base::Result<uint64_t> IndexWriter::DeleteWithChildren(std::string_view uri) {
 
 base::Status IndexWriter::Commit() {
   return CallXapian("commit index " + impl_->dir.string(), [&] {
-    impl_->db.commit();
+    impl_->Commit([&] { impl_->db.commit(); });
     return base::Status::Ok();
   });
 }

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "base/status.h"
+#include "index/commit_gate.h"
 #include "index/document.h"
 
 namespace sluice::index {
@@ -32,11 +33,14 @@ class PreparedDocument {
 
 // One per source directory. Not thread-safe: a single writer thread owns it. A second writer on
 // the same directory (in this or another process) fails to open with kUnavailable. Readers
-// (Search, GetItem) see changes once Commit() returns.
+// (Search, GetItem) see changes once Commit() returns; those given the same CommitGate can hold
+// its commits back.
 class IndexWriter {
  public:
-  // Opens the index in `dir`, creating the directory and an empty index if absent.
-  static base::Result<std::unique_ptr<IndexWriter>> Open(const std::filesystem::path& dir);
+  // Opens the index in `dir`, creating the directory and an empty index if absent. Every commit
+  // waits while a reader holds `gate` (when not null), which must outlive the writer.
+  static base::Result<std::unique_ptr<IndexWriter>> Open(const std::filesystem::path& dir,
+                                                         CommitGate* gate = nullptr);
 
   IndexWriter(const IndexWriter&) = delete;
   IndexWriter& operator=(const IndexWriter&) = delete;

@@ -96,11 +96,15 @@ base::Status OpenSources(const std::vector<std::filesystem::path>& dirs, Sources
 
 // Opens the indexes in `dirs` and runs `read(db, slots)` (which returns base::Status) on them. A
 // reader fails with DatabaseModifiedError when a writer commits twice while it opens or reads;
-// opening again picks up the latest commit. Call inside CallXapian, which reports the last
-// failure.
+// opening again picks up the latest commit. The last attempt holds `gate`'s commits back, so
+// only writers outside it can make that one fail too. Call inside CallXapian, which reports the
+// last failure.
 template <typename Read>
-base::Status ReadSources(const std::vector<std::filesystem::path>& dirs, Read&& read) {
+base::Status ReadSources(const std::vector<std::filesystem::path>& dirs, CommitGate* gate,
+                         Read&& read) {
   for (int attempt = 1;; ++attempt) {
+    std::unique_lock<std::shared_mutex> commits_held;
+    if (attempt == kReadAttempts && gate != nullptr) commits_held = gate->HoldCommits();
     try {
       Sources sources;
       SLUICE_RETURN_IF_ERROR(OpenSources(dirs, &sources));
@@ -647,10 +651,10 @@ std::vector<SortKey> ParseSortCriteria(std::string_view criteria) {
 }
 
 base::Result<SearchResponse> Search(const std::vector<std::filesystem::path>& source_dirs,
-                                    const SearchRequest& request) {
+                                    const SearchRequest& request, CommitGate* gate) {
   SearchResponse response;
   SLUICE_RETURN_IF_ERROR(CallXapian("search for \"" + request.q + "\"", [&] {
-    return ReadSources(source_dirs, [&](const Xapian::Database& db, const FieldSlots& slots) {
+    return ReadSources(source_dirs, gate, [&](const Xapian::Database& db, const FieldSlots& slots) {
       return RunSearch(db, slots, request, &response);
     });
   }));
@@ -658,10 +662,10 @@ base::Result<SearchResponse> Search(const std::vector<std::filesystem::path>& so
 }
 
 base::Result<std::vector<Suggestion>> Suggest(const std::vector<std::filesystem::path>& source_dirs,
-                                              const SuggestRequest& request) {
+                                              const SuggestRequest& request, CommitGate* gate) {
   std::vector<Suggestion> suggestions;
   SLUICE_RETURN_IF_ERROR(CallXapian("suggest for \"" + request.text + "\"", [&] {
-    return ReadSources(source_dirs, [&](const Xapian::Database& db, const FieldSlots&) {
+    return ReadSources(source_dirs, gate, [&](const Xapian::Database& db, const FieldSlots&) {
       suggestions.clear();
       return RunSuggest(db, request, &suggestions);
     });
@@ -670,11 +674,11 @@ base::Result<std::vector<Suggestion>> Suggest(const std::vector<std::filesystem:
 }
 
 base::Result<std::optional<StoredItem>> GetItem(const std::filesystem::path& source_dir,
-                                                std::string_view uri) {
+                                                std::string_view uri, CommitGate* gate) {
   std::optional<StoredItem> item;
   SLUICE_RETURN_IF_ERROR(
       CallXapian("get item " + std::string(uri) + " from " + source_dir.string(), [&] {
-        return ReadSources({source_dir}, [&](const Xapian::Database& db, const FieldSlots&) {
+        return ReadSources({source_dir}, gate, [&](const Xapian::Database& db, const FieldSlots&) {
           return FindItem(db, uri, &item);
         });
       }));

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "index/commit_gate.h"
 #include "index/document.h"
 
 namespace sluice::index {
@@ -107,9 +108,11 @@ struct SearchResponse {
 // when aq, cq, lq or dq (or a field expression in q) does not parse; q's other syntax errors
 // read q as plain words, as an end user typed it. Opens each read-only for this call; directories
 // that do not exist (or hold no index yet) are skipped. Thread-safe: any number of threads may
-// search while a writer commits.
+// search while a writer commits. A search that the commits of writers sharing `gate` keep
+// overtaking holds them back for its last attempt (see CommitGate); without a gate it fails
+// with kUnavailable after a few attempts.
 base::Result<SearchResponse> Search(const std::vector<std::filesystem::path>& source_dirs,
-                                    const SearchRequest& request);
+                                    const SearchRequest& request, CommitGate* gate = nullptr);
 
 // Query completion (Coveo's querySuggest): the last, partly typed word of `text` completed with
 // the index's most frequent words that start with it, among those at least one item the viewer
@@ -127,11 +130,12 @@ struct Suggestion {
 };
 
 base::Result<std::vector<Suggestion>> Suggest(const std::vector<std::filesystem::path>& source_dirs,
-                                              const SuggestRequest& request);
+                                              const SuggestRequest& request,
+                                              CommitGate* gate = nullptr);
 
 // The stored fields and text of the item with this uri, or nullopt when the source has none.
 // Thread-safe like Search.
 base::Result<std::optional<StoredItem>> GetItem(const std::filesystem::path& source_dir,
-                                                std::string_view uri);
+                                                std::string_view uri, CommitGate* gate = nullptr);
 
 }  // namespace sluice::index

@@ -291,11 +291,13 @@ class Applier::Batch {
 };
 
 Applier::Applier(store::StateStore& store, blob::BlobStore& blobs, const base::Clock& clock,
-                 std::filesystem::path index_root, bool ignore_queue_delay)
+                 std::filesystem::path index_root, index::CommitGate* commit_gate,
+                 bool ignore_queue_delay)
     : store_(store),
       blobs_(blobs),
       clock_(clock),
       index_root_(std::move(index_root)),
+      commit_gate_(commit_gate),
       ignore_queue_delay_(ignore_queue_delay) {}
 
 base::Result<Applier::Leftovers> Applier::Apply(std::vector<Prepared>& batch) {
@@ -317,8 +319,8 @@ base::Result<index::IndexWriter*> Applier::Writer(const std::string& org,
   std::string key = org + "/" + source;
   auto it = writers_.find(key);
   if (it != writers_.end()) return it->second.get();
-  SLUICE_ASSIGN_OR_RETURN(auto writer,
-                          index::IndexWriter::Open(SourceIndexDir(index_root_, org, source)));
+  SLUICE_ASSIGN_OR_RETURN(auto writer, index::IndexWriter::Open(
+                                           SourceIndexDir(index_root_, org, source), commit_gate_));
   return writers_.emplace(key, std::move(writer)).first->second.get();
 }
 

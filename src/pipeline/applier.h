@@ -14,6 +14,7 @@
 
 #include "base/clock.h"
 #include "blob/blob_store.h"
+#include "index/commit_gate.h"
 #include "index/index_writer.h"
 #include "pipeline/prepared.h"
 #include "store/state_store.h"
@@ -27,8 +28,10 @@ std::filesystem::path SourceIndexDir(const std::filesystem::path& index_root,
 
 class Applier {
  public:
+  // The writers commit through `commit_gate` when it is not null.
   Applier(store::StateStore& store, blob::BlobStore& blobs, const base::Clock& clock,
-          std::filesystem::path index_root, bool ignore_queue_delay);
+          std::filesystem::path index_root, index::CommitGate* commit_gate,
+          bool ignore_queue_delay);
 
   // What a batch left for later: operations to retry (transient failures) and
   // operations that may not run yet (a delete-older-than in its queueDelay).
@@ -51,6 +54,7 @@ class Applier {
   blob::BlobStore& blobs_;
   const base::Clock& clock_;
   std::filesystem::path index_root_;
+  index::CommitGate* commit_gate_;
   bool ignore_queue_delay_;
   std::map<std::string, std::unique_ptr<index::IndexWriter>> writers_;
 };

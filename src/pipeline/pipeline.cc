@@ -23,7 +23,8 @@ Pipeline::Pipeline(store::StateStore& store, blob::BlobStore& blobs, const base:
       options_(std::move(options)),
       work_(static_cast<size_t>(std::max(1, options_.workers)) * 2),
       applied_(static_cast<size_t>(std::max(1, options_.workers)) * 2),
-      applier_(store, blobs, clock, options_.index_root, options_.ignore_queue_delay) {}
+      applier_(store, blobs, clock, options_.index_root, options_.commit_gate,
+               options_.ignore_queue_delay) {}
 
 Pipeline::~Pipeline() {
   for (auto& t : threads_) t.request_stop();
@@ -209,7 +210,7 @@ base::Result<std::string> Pipeline::KeepContentReadable(const std::string& paylo
   SLUICE_ASSIGN_OR_RETURN(
       auto stored,
       index::GetItem(SourceIndexDir(options_.index_root, op.organization_id, op.source_id),
-                     op.document_id));
+                     op.document_id, options_.commit_gate));
   std::string text = stored ? stored->body : "";
   return document::MergeBodies(payload, boost::json::serialize(boost::json::object{
                                             {"data", text}, {"fileextension", ".txt"}}));

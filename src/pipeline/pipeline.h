@@ -20,6 +20,7 @@
 
 #include "base/clock.h"
 #include "blob/blob_store.h"
+#include "index/commit_gate.h"
 #include "pipeline/applier.h"
 #include "pipeline/batch_expander.h"
 #include "pipeline/blocking_queue.h"
@@ -31,6 +32,9 @@ namespace sluice::pipeline {
 
 struct PipelineOptions {
   std::filesystem::path index_root;  // one Xapian database per source below it
+  // The gate the index's readers in this process hold commits back with (see CommitGate); must
+  // outlive the Pipeline. Null: readers may fail while the pipeline commits fast.
+  index::CommitGate* commit_gate = nullptr;
   int workers = 2;
   size_t apply_batch = 256;  // operations per index commit, at most
   // An add that fails for a reason outside the item (an I/O error) is tried

@@ -239,8 +239,12 @@ http::Response Download(std::string bytes, const std::string& file_name) {
 }  // namespace
 
 BrowserApi::BrowserApi(store::StateStore& store, blob::BlobStore& blobs,
-                       std::filesystem::path index_root)
-    : store_(store), blobs_(blobs), index_root_(std::move(index_root)), access_(store) {}
+                       std::filesystem::path index_root, index::CommitGate& commit_gate)
+    : store_(store),
+      blobs_(blobs),
+      index_root_(std::move(index_root)),
+      commit_gate_(commit_gate),
+      access_(store) {}
 
 void BrowserApi::Register(http::Router& router) {
   std::string org = "/api/v1/organizations/{org}";
@@ -384,7 +388,8 @@ http::Response BrowserApi::ItemDetail(http::Request& request) {
                                     {"requestId", pushed->op.request_id}};
   }
   out["original"] = OriginalJson(pushed, blobs_);
-  auto stored = index::GetItem(pipeline::SourceIndexDir(index_root_, org, source), item.uri);
+  auto stored =
+      index::GetItem(pipeline::SourceIndexDir(index_root_, org, source), item.uri, &commit_gate_);
   if (stored.ok() && *stored) {
     json::object fields = MetadataObject((*stored)->fields.metadata);
     fields["title"] = (*stored)->fields.title;

@@ -9,6 +9,7 @@
 
 #include "blob/blob_store.h"
 #include "http/router.h"
+#include "index/commit_gate.h"
 #include "push/access.h"
 #include "store/state_store.h"
 
@@ -16,7 +17,9 @@ namespace sluice::search {
 
 class BrowserApi {
  public:
-  BrowserApi(store::StateStore& store, blob::BlobStore& blobs, std::filesystem::path index_root);
+  // `commit_gate` is the one the index's writers commit through; it must outlive the BrowserApi.
+  BrowserApi(store::StateStore& store, blob::BlobStore& blobs, std::filesystem::path index_root,
+             index::CommitGate& commit_gate);
   void Register(http::Router& router);
 
  private:
@@ -40,6 +43,7 @@ class BrowserApi {
   store::StateStore& store_;
   blob::BlobStore& blobs_;
   std::filesystem::path index_root_;
+  index::CommitGate& commit_gate_;
   push::Access access_;
 };
 

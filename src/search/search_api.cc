@@ -185,8 +185,11 @@ http::Response SearchError(int status, std::string_view type, std::string_view m
 }  // namespace
 
 SearchApi::SearchApi(store::StateStore& store, std::filesystem::path index_root,
-                     const SearchTokenSigner& signer)
-    : store_(store), index_root_(std::move(index_root)), authenticator_(store, signer) {}
+                     index::CommitGate& commit_gate, const SearchTokenSigner& signer)
+    : store_(store),
+      index_root_(std::move(index_root)),
+      commit_gate_(commit_gate),
+      authenticator_(store, signer) {}
 
 void SearchApi::Register(http::Router& router) {
   // Search pages call the Search API from their own origin, as they call Coveo's: answer the
@@ -227,7 +230,8 @@ http::Response SearchApi::QuerySuggest(http::Request& request) {
   auto dirs = SourceDirs(who);
   if (auto* error = std::get_if<http::Response>(&dirs)) return std::move(*error);
   read->request.viewer = who.viewer;
-  auto found = index::Suggest(std::get<std::vector<std::filesystem::path>>(dirs), read->request);
+  auto found = index::Suggest(std::get<std::vector<std::filesystem::path>>(dirs), read->request,
+                              &commit_gate_);
   if (!found.ok()) return push::FromStatus(found.status());
   json::array completions;
   for (const index::Suggestion& suggestion : *found) {
@@ -261,7 +265,8 @@ http::Response SearchApi::Search(http::Request& request) {
   if (auto* error = std::get_if<http::Response>(&dirs)) return std::move(*error);
   base::SystemClock clock;
   const int64_t started = clock.NowMs();
-  auto found = index::Search(std::get<std::vector<std::filesystem::path>>(dirs), query);
+  auto found =
+      index::Search(std::get<std::vector<std::filesystem::path>>(dirs), query, &commit_gate_);
   if (!found.ok()) {
     if (found.status().code() == base::StatusCode::kInvalidArgument) {
       return SearchError(400, "InvalidQueryExpression", found.status().message());

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "http/router.h"
+#include "index/commit_gate.h"
 #include "search/search_caller.h"
 #include "search/search_token.h"
 #include "store/state_store.h"
@@ -15,9 +16,10 @@ namespace sluice::search {
 
 class SearchApi {
  public:
-  // `signer` checks search tokens; it must outlive the SearchApi.
+  // `commit_gate` is the one the index's writers commit through; it and `signer`, which checks
+  // search tokens, must outlive the SearchApi.
   SearchApi(store::StateStore& store, std::filesystem::path index_root,
-            const SearchTokenSigner& signer);
+            index::CommitGate& commit_gate, const SearchTokenSigner& signer);
   void Register(http::Router& router);
 
  private:
@@ -29,6 +31,7 @@ class SearchApi {
 
   store::StateStore& store_;
   std::filesystem::path index_root_;
+  index::CommitGate& commit_gate_;
   SearchAuthenticator authenticator_;
 };
 
