@@ -1,4 +1,4 @@
-// HTML extraction (extract/html_extractor.h through MakeExtractor(".html")): the
+// HTML extraction (extract/html_extractor.h, as MakeExtractor picks it for HTML): the
 // input is a page in any bytes and encoding, written in pieces whose sizes, like
 // the body cap, come from a generator seeded by the input's hash.
 // Properties: the title and body are valid UTF-8 (checked by a decoder written
@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "extract/extractor.h"
+#include "extract/html_extractor.h"
 
 namespace {
 
@@ -87,7 +88,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static constexpr size_t kCaps[] = {1 << 20, 1 << 20, 4096, 64};
   const size_t max_body_bytes = kCaps[next() % 4];
 
-  auto extractor = sluice::extract::MakeExtractor(".html", max_body_bytes);
+  auto extractor = sluice::extract::internal::MakeHtmlExtractor(max_body_bytes);
   Check(extractor.ok(), "no HTML extractor");
   const bool one_write = next() % 4 == 0;
   sluice::base::Status status;

@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(nginx wrk isal libdeflate-tools gzip sqlite3 postgresql groff-base man-db libxml2-dev
+  poppler-utils libxml2-utils qpdf
   libxapian-dev libisal-dev libdeflate-dev zlib1g-dev manpages manpages-dev curl gcc g++ nodejs
   python3 procps)
 ./scripts/install-deps.sh "${packages[@]}"

@@ -9,11 +9,14 @@ packages=(
   cmake ninja-build g++ pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlite3-dev libxapian-dev zlib1g-dev liblzma-dev libisal-dev libssl-dev libxml2-dev
+  libpoppler-cpp-dev libzip-dev libgmime-3.0-dev libmagic-dev libicu-dev
   libcli11-dev
   # test
   libgtest-dev libgmock-dev curl python3 procps
   # an independent SigV4 signer to cross-check the upload URL verifier
   python3-botocore
+  # the extraction tests build encrypted PDFs
+  qpdf
   # sanitizer build and format check
   clang clang-format
   # libFuzzer and the sanitizer runtimes (clang only recommends them)

@@ -3,10 +3,12 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <string_view>
 
 #include <CLI/CLI.hpp>
 
 #include "app/server.h"
+#include "extract/sandbox.h"
 
 namespace {
 
@@ -58,6 +60,11 @@ int Serve(const sluice::app::ServeConfig& config) {
 }
 
 int Main(int argc, char** argv) {
+  // The extraction child the server starts for PDF and Office files (extract/sandbox.h); not a
+  // command for people, so not in --help.
+  if (argc >= 2 && std::string_view(argv[1]) == "extract-child") {
+    return sluice::extract::RunExtractChild(argc, argv);
+  }
   CLI::App app{"Sluice: a self-hosted, Coveo Push API compatible ingestion and search server"};
   app.require_subcommand(1);
   sluice::app::ServeConfig config;
@@ -104,6 +111,22 @@ int Main(int argc, char** argv) {
       ->add_option("--auth-failure-limit", config.auth_failure_limit,
                    "Requests with a refused API key or token per minute per client address; "
                    "429 above (0: no limit)")
+      ->capture_default_str();
+  serve
+      ->add_option("--max-text-bytes", config.max_text_bytes,
+                   "Text kept of one item; the rest is cut and the item marked truncated")
+      ->capture_default_str();
+  serve
+      ->add_option("--extract-cpu-seconds", config.extract_limits.cpu_seconds,
+                   "CPU time the child reading one PDF or Office file may use")
+      ->capture_default_str();
+  serve
+      ->add_option("--extract-memory-bytes", config.extract_limits.memory_bytes,
+                   "Address space the child reading one PDF or Office file may use")
+      ->capture_default_str();
+  serve
+      ->add_option("--extract-timeout-ms", config.extract_limits.wall_ms,
+                   "Wall-clock time the child reading one PDF or Office file may take")
       ->capture_default_str();
   serve
       ->add_option("--header-timeout-seconds", config.header_timeout_seconds,

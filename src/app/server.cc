@@ -190,6 +190,10 @@ base::Result<std::unique_ptr<Server>> Server::Open(const ServeConfig& config) {
   pipeline_options.commit_gate = &p.commit_gate;
   pipeline_options.workers = config.workers;
   pipeline_options.ignore_queue_delay = config.ignore_queue_delay;
+  pipeline_options.limits.extraction.max_body_bytes = config.max_text_bytes;
+  pipeline_options.limits.extraction.child_limits = config.extract_limits;
+  pipeline_options.limits.extraction.spool_dir = dir / "spool";
+  SLUICE_RETURN_IF_ERROR(base::MakeDirs(dir / "spool").WithContext("create the spool directory"));
   p.pipeline = std::make_unique<pipeline::Pipeline>(*p.store, *p.blobs, p.clock, pipeline_options);
   p.journal = std::make_unique<store::Journal>(*p.store, [&p] { p.pipeline->Wake(); });
 

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "base/status.h"
+#include "extract/extractor.h"
 
 namespace sluice::base {
 class Fs;
@@ -35,6 +36,10 @@ struct ServeConfig {
   int64_t body_timeout_seconds = 30;
   uint64_t min_body_bytes_per_second = 1024;
   uint32_t auth_failure_limit = 20;  // refused credentials per minute per address (0: off)
+  // Extraction: the text kept of one item, and what the child that reads a PDF or an Office
+  // file may use (CPU seconds, address space, wall-clock time) before it is stopped.
+  size_t max_text_bytes = size_t{128} << 20;
+  extract::ChildLimits extract_limits;
   // Below this many free bytes in the data directory after a "disk full"
   // error, /readyz stays unready.
   uint64_t min_free_bytes = 64ull * 1024 * 1024;

@@ -17,7 +17,8 @@ namespace sluice::extract::internal {
 namespace {
 
 constexpr size_t kMaxTitleBytes = 1000;
-// Deeper nesting than any real page; stops element-stack growth on hostile input.
+// Deeper nesting than any real page: elements below it are not tracked (their text is still
+// read), which bounds the element stack on hostile input.
 constexpr size_t kMaxDepth = 8192;
 // A UTF-16 page is converted to UTF-8 this much at a time, so that memory stays
 // constant whatever the size of a Write.
@@ -152,6 +153,8 @@ class HtmlExtractor final : public Extractor, private HtmlTokenHandler {
   TitleState title_state_ = TitleState::kNotSeen;
   bool title_is_ours_ = false;  // raw_ is the page's title (the first <title>)
 
+  ExtractedFields fields_;  // from <meta name=... content=...>
+
   bool stopped_ = false;
   bool cut_short_ = false;
   bool finished_ = false;
@@ -223,6 +226,7 @@ base::Result<ExtractedText> HtmlExtractor::Finish() {
   text.title = title_.Finish();
   text.body = body_.Finish();
   text.file_type = "html";
+  text.fields = std::move(fields_);
   return text;
 }
 
@@ -334,6 +338,19 @@ void HtmlExtractor::EndTag(const HtmlTag& tag) {
 }
 
 void HtmlExtractor::HandleMeta(const HtmlTag& tag) {
+  if (tag.has_name && tag.has_content) {
+    const std::string_view name = Trim(tag.meta_name);
+    for (std::string_view field : {"description", "keywords", "author"}) {
+      if (!EqualsIgnoringCase(name, field)) continue;
+      // The value is in the page's encoding, as the text around it.
+      TextBuilder value(HtmlTag::kMaxValueBytes * 3);
+      decoder_.EndRun();
+      decoder_.Decode(tag.content, value);
+      decoder_.EndRun();
+      std::string decoded = value.Finish();
+      if (!decoded.empty()) fields_.emplace_back(std::string(field), std::vector{decoded});
+    }
+  }
   if (tag.has_charset && decoder_.Declare(tag.charset)) return;
   if (tag.has_http_equiv && tag.has_content &&
       EqualsIgnoringCase(Trim(tag.http_equiv), "content-type")) {
@@ -354,10 +371,7 @@ int HtmlExtractor::LevelOf(const ElementInfo* info) {
 }
 
 void HtmlExtractor::Push(const ElementInfo* info, uint32_t hash, bool foreign, bool hidden) {
-  if (open_.size() >= kMaxDepth) {
-    Stop(/*cut_short=*/true);
-    return;
-  }
+  if (open_.size() >= kMaxDepth) return;
   const auto index = static_cast<int32_t>(open_.size());
   int32_t& top = TopOf(info, hash);
   const int32_t previous_same = top;

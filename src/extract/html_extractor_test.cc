@@ -85,13 +85,14 @@ TEST(HtmlExtractorTest, ManyVoidElementsAreNotNesting) {
   EXPECT_FALSE(text.truncated);
 }
 
-TEST(HtmlExtractorTest, AbsurdNestingStopsExtraction) {
+// Absurd nesting neither stops extraction nor grows the element stack past its limit.
+TEST(HtmlExtractorTest, AbsurdNestingKeepsItsText) {
   std::string page = "<p>shallow</p>";
   for (int i = 0; i < 20'000; ++i) page += "<div>";
   page += "deep";
   ExtractedText text = Html(page);
-  EXPECT_EQ(text.body, "shallow");
-  EXPECT_TRUE(text.truncated);
+  EXPECT_EQ(text.body, "shallow deep");
+  EXPECT_FALSE(text.truncated);
 }
 
 TEST(HtmlExtractorTest, MissingTitleStaysEmpty) {
@@ -121,6 +122,24 @@ TEST(HtmlExtractorTest, ChunkingDoesNotChangeTheResult) {
             "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e text \xc3\xa9\xe2\x98\xba more emphasis");
   EXPECT_EQ(bytewise.title, whole.title);
   EXPECT_EQ(bytewise.body, whole.body);
+}
+
+// <meta name=description|keywords|author> become fields, decoded like the page's text.
+TEST(HtmlExtractorTest, MetaDescriptionKeywordsAndAuthorBecomeFields) {
+  auto text = Extract(".html",
+                      "<html><head><meta charset=\"ISO-8859-1\"><meta name=\"Description\" "
+                      "content=\"A caf\xe9 guide\"><meta name=keywords content=\"coffee, beans\">"
+                      "<meta name=\"author\" content=\"Ana L\xf3pez\"><meta name=\"robots\" "
+                      "content=\"noindex\"></head><body><h1>Heading</h1><p>Body</p></body></html>");
+  ASSERT_TRUE(text.ok()) << text.status().ToString();
+  EXPECT_EQ(text->body, "Heading Body");
+  ASSERT_EQ(text->fields.size(), 3u);
+  EXPECT_EQ(text->fields[0].first, "description");
+  EXPECT_EQ(text->fields[0].second, std::vector<std::string>{"A caf\xc3\xa9 guide"});
+  EXPECT_EQ(text->fields[1].first, "keywords");
+  EXPECT_EQ(text->fields[1].second, std::vector<std::string>{"coffee, beans"});
+  EXPECT_EQ(text->fields[2].first, "author");
+  EXPECT_EQ(text->fields[2].second, std::vector<std::string>{"Ana L\xc3\xb3pez"});
 }
 
 TEST(HtmlExtractorTest, MetaCharsetLatinOneIsDecodedToUtf8) {
@@ -283,7 +302,7 @@ TEST(HtmlExtractorTest, HeapStaysBoundedOnAHugePage) {
     block += "<div class=\"c\"><script>var s = \"" + std::string(300, 's') + "\";</script><!-- " +
              std::string(200, 'c') + " --><p>w</p></div>";
   }
-  auto extractor = MakeExtractor(".html", 1 << 30);
+  auto extractor = MakeExtractor(".html", testing_util::TestOptions(1 << 30));
   ASSERT_TRUE(extractor.ok());
   const size_t heap_before = HeapInUse();
   size_t peak_growth = 0;
@@ -305,7 +324,7 @@ TEST(HtmlExtractorTest, HeapStaysBoundedOnAHugePage) {
 // saying the text is truncated, instead of reading all 128 MB for nothing. Nothing is
 // buffered meanwhile.
 TEST(HtmlExtractorTest, UnterminatedCommentDoesNotBufferForever) {
-  auto extractor = MakeExtractor(".html", 1 << 20);
+  auto extractor = MakeExtractor(".html", testing_util::TestOptions(1 << 20));
   ASSERT_TRUE(extractor.ok());
   ASSERT_TRUE((*extractor)->Write("<p>before</p><!-- never closed ").ok());
   const std::string filler(1 << 20, 'x');
@@ -328,7 +347,7 @@ TEST(HtmlExtractorTest, UnterminatedCommentDoesNotBufferForever) {
 TEST(HtmlExtractorTest, HeapStaysBoundedOnAPageOfNulBytes) {
   for (const auto& [start, limit] :
        {std::pair<std::string_view, size_t>{"<p>before</p>", 2 << 20}, {"\xff\xfe", 2 << 20}}) {
-    auto extractor = MakeExtractor(".html", 1 << 20);
+    auto extractor = MakeExtractor(".html", testing_util::TestOptions(1 << 20));
     ASSERT_TRUE(extractor.ok());
     ASSERT_TRUE((*extractor)->Write(start).ok());
     const std::string zeros(1 << 20, '\0');

@@ -276,10 +276,11 @@ void HtmlTokenizer::StartTag(bool end) {
   tag_.long_name = false;
   tag_.hash = 2166136261u;
   tag_.name_size = 0;
-  tag_.has_charset = tag_.has_http_equiv = tag_.has_content = false;
+  tag_.has_charset = tag_.has_http_equiv = tag_.has_content = tag_.has_name = false;
   tag_.charset.clear();
   tag_.http_equiv.clear();
   tag_.content.clear();
+  tag_.meta_name.clear();
 }
 
 void HtmlTokenizer::AddNameByte(char c) {
@@ -311,6 +312,9 @@ void HtmlTokenizer::EndAttributeName() {
   } else if (name == "content" && !tag_.has_content) {
     tag_.has_content = true;
     attribute_ = Attribute::kContent;
+  } else if (name == "name" && !tag_.has_name) {
+    tag_.has_name = true;
+    attribute_ = Attribute::kName;
   }
 }
 
@@ -327,6 +331,9 @@ void HtmlTokenizer::AddAttributeValue(std::string_view bytes) {
       break;
     case Attribute::kContent:
       value = &tag_.content;
+      break;
+    case Attribute::kName:
+      value = &tag_.meta_name;
       break;
   }
   const size_t room = HtmlTag::kMaxValueBytes - std::min(HtmlTag::kMaxValueBytes, value->size());

@@ -22,8 +22,8 @@ enum class ContentModel : uint8_t {
 };
 
 struct HtmlTag {
-  static constexpr size_t kMaxNameBytes = 15;    // longer names are kept as a hash only
-  static constexpr size_t kMaxValueBytes = 256;  // of the <meta> attributes kept
+  static constexpr size_t kMaxNameBytes = 15;     // longer names are kept as a hash only
+  static constexpr size_t kMaxValueBytes = 1024;  // of the <meta> attributes kept
 
   // The lower-case name; a prefix of it when long_name.
   std::string_view name() const { return {name_bytes, name_size}; }
@@ -34,14 +34,16 @@ struct HtmlTag {
   uint32_t hash = 2166136261u;  // FNV-1a of the whole lower-case name
   char name_bytes[kMaxNameBytes] = {};
   size_t name_size = 0;
-  // For <meta> start tags only: the attributes that declare the page's encoding
-  // (the first of each name, cut at kMaxValueBytes).
+  // For <meta> start tags only: the attributes that declare the page's encoding or describe
+  // it (name="description" content="..."), the first of each name, cut at kMaxValueBytes.
   bool has_charset = false;
   bool has_http_equiv = false;
   bool has_content = false;
+  bool has_name = false;
   std::string charset;
   std::string http_equiv;
   std::string content;
+  std::string meta_name;
 };
 
 class HtmlTokenHandler {
@@ -117,7 +119,7 @@ class HtmlTokenizer {
 
   HtmlTag tag_;
   bool capture_attributes_ = false;  // a <meta> start tag: its attribute values are kept
-  enum class Attribute : uint8_t { kOther, kCharset, kHttpEquiv, kContent } attribute_{};
+  enum class Attribute : uint8_t { kOther, kCharset, kHttpEquiv, kContent, kName } attribute_{};
   char attribute_name_[12] = {};
   size_t attribute_name_size_ = 0;
 

@@ -43,11 +43,21 @@ inline bool IsValidUtf8(std::string_view s) {
   return true;
 }
 
+// Options for tests: the extraction child is the test build's sluice_extract_child.
+inline ExtractOptions TestOptions(size_t max_body_bytes = 1 << 30) {
+  ExtractOptions options;
+  options.max_body_bytes = max_body_bytes;
+#ifdef SLUICE_EXTRACT_CHILD
+  options.child_command = SLUICE_EXTRACT_CHILD;
+#endif
+  return options;
+}
+
 // Runs an extractor over `input` in pieces of `piece` bytes.
 inline base::Result<ExtractedText> Extract(std::string_view extension, std::string_view input,
                                            size_t piece = 1 << 16,
                                            size_t max_body_bytes = 1 << 30) {
-  SLUICE_ASSIGN_OR_RETURN(auto extractor, MakeExtractor(extension, max_body_bytes));
+  SLUICE_ASSIGN_OR_RETURN(auto extractor, MakeExtractor(extension, TestOptions(max_body_bytes)));
   for (size_t at = 0; at < input.size(); at += piece) {
     SLUICE_RETURN_IF_ERROR(extractor->Write(input.substr(at, piece)));
   }

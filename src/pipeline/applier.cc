@@ -254,8 +254,38 @@ class Applier::Batch {
                                             : writer->Put(doc));
     Record(store::Item{op.organization_id, op.source_id, op.document_id, op.ordering_id,
                        ItemState::kIndexed, doc.title, doc.file_type, doc.size, now_, "", op.seq});
+    for (const std::string& warning : p.item->warnings) {
+      out_.logs.push_back(
+          Log(op, op.document_id, OperationName(p), "PROCESSING", "WARNING", warning, now_));
+    }
     out_.logs.push_back(
         Log(op, op.document_id, OperationName(p), "INDEXING", "COMPLETED", "", now_));
+    return ApplyChildren(p, *writer);
+  }
+
+  // The files found inside an added item (an e-mail's attachments) replace those its previous
+  // version had.
+  base::Status ApplyChildren(const Prepared& p, index::IndexWriter& writer) {
+    const store::Operation& op = p.op;
+    std::set<std::string> kept;
+    for (const index::IndexDocument& child : p.item->children) {
+      SLUICE_RETURN_IF_ERROR(writer.Put(child));
+      kept.insert(child.uri);
+      Record(store::Item{op.organization_id, op.source_id, child.uri, op.ordering_id,
+                         ItemState::kIndexed, child.title, child.file_type, child.size, now_, "",
+                         op.seq});
+      out_.logs.push_back(Log(op, child.uri, OperationName(p), "INDEXING", "COMPLETED",
+                              "inside " + op.document_id, now_));
+    }
+    SLUICE_ASSIGN_OR_RETURN(
+        auto below, a_.store_.ItemsWithPrefix(op.organization_id, op.source_id, op.document_id));
+    for (const store::Item& old : below) {
+      if (!IsChildUri(op.document_id, old.uri) || kept.contains(old.uri)) continue;
+      SLUICE_RETURN_IF_ERROR(writer.Delete(old.uri));
+      Record(Tombstone(op, old.uri, op.ordering_id, now_));
+      out_.logs.push_back(Log(op, old.uri, "DELETE", "INDEXING", "COMPLETED",
+                              "no longer inside " + op.document_id, now_));
+    }
     return base::Status::Ok();
   }
 
@@ -272,6 +302,14 @@ class Applier::Batch {
       SLUICE_RETURN_IF_ERROR(writer->DeleteWithChildren(op.document_id).status());
     } else {
       SLUICE_RETURN_IF_ERROR(writer->Delete(op.document_id));
+      // The files Sluice found inside the item (its attachments) go with it.
+      SLUICE_ASSIGN_OR_RETURN(
+          auto below, a_.store_.ItemsWithPrefix(op.organization_id, op.source_id, op.document_id));
+      for (const store::Item& child : below) {
+        if (!IsChildUri(op.document_id, child.uri)) continue;
+        SLUICE_RETURN_IF_ERROR(writer->Delete(child.uri));
+        uris.push_back(child.uri);
+      }
     }
     for (const auto& uri : uris) {
       Record(Tombstone(op, uri, op.ordering_id, now_));

@@ -140,7 +140,58 @@ base::Status FeedFromContainer(blob::BlobStore& blobs, const std::string& file_i
   }
 }
 
+// The fields extraction found (a PDF's author, an e-mail's sender), unless the push set them:
+// what the connector says about its item wins.
+void AddExtractedFields(extract::ExtractedFields fields, index::Metadata& metadata) {
+  for (auto& [name, values] : fields) {
+    const bool pushed = std::any_of(metadata.begin(), metadata.end(),
+                                    [&](const auto& field) { return field.first == name; });
+    if (!pushed) metadata.emplace_back(std::move(name), std::move(values));
+  }
+}
+
+// Adds `children` (found inside `parent`) and everything inside them to `out`, each after
+// what it holds.
+void AddChildren(const index::IndexDocument& parent, std::vector<extract::ExtractedChild>& children,
+                 const index::FieldKinds& field_kinds, ProcessedItem& out) {
+  for (size_t i = 0; i < children.size(); ++i) {
+    extract::ExtractedChild& child = children[i];
+    index::IndexDocument doc;
+    doc.uri = ChildUri(parent.uri, i + 1);
+    doc.source_id = parent.source_id;
+    doc.source_name = parent.source_name;
+    doc.title = !child.text.title.empty() ? std::move(child.text.title)
+                : !child.name.empty()     ? child.name
+                                          : "";
+    doc.body = std::move(child.text.body);
+    doc.file_type = std::move(child.text.file_type);
+    doc.size = child.size;
+    doc.date_ms = parent.date_ms;
+    doc.indexed_ms = parent.indexed_ms;
+    doc.ordering_id = parent.ordering_id;
+    doc.permissions = parent.permissions;
+    doc.metadata.emplace_back("parentid", std::vector{parent.uri});
+    if (!child.name.empty()) doc.metadata.emplace_back("filename", std::vector{child.name});
+    AddExtractedFields(std::move(child.text.fields), doc.metadata);
+    doc.field_kinds = KindsOfMetadata(field_kinds, doc.metadata);
+    for (std::string& warning : child.text.warnings) {
+      out.warnings.push_back(doc.uri + ": " + std::move(warning));
+    }
+    AddChildren(doc, child.text.children, field_kinds, out);
+    out.children.push_back(std::move(doc));
+  }
+}
+
 }  // namespace
+
+std::string ChildUri(const std::string& parent_uri, size_t n) {
+  return parent_uri + "/attachment-" + std::to_string(n);
+}
+
+bool IsChildUri(const std::string& parent_uri, const std::string& uri) {
+  return uri.size() > parent_uri.size() + 1 && uri.starts_with(parent_uri) &&
+         std::string_view(uri).substr(parent_uri.size()).starts_with("/attachment-");
+}
 
 index::FieldKinds FieldKindCache::Get(const std::string& organization_id) {
   std::lock_guard lock(mu_);
@@ -195,9 +246,9 @@ base::Result<ProcessedItem> ProcessAdd(const store::Operation& op, const std::st
   if (!file_id.empty()) out.file_id = file_id;
 
   index::IndexDocument& doc = out.document;
+  extract::ExtractedText text;
   if (has_binary || has_data) {
-    SLUICE_ASSIGN_OR_RETURN(auto extractor,
-                            extract::MakeExtractor(extension, limits.max_text_bytes));
+    SLUICE_ASSIGN_OR_RETURN(auto extractor, extract::MakeExtractor(extension, limits.extraction));
     auto sink = [&](std::string_view chunk) { return extractor->Write(chunk); };
     if (has_binary) {
       SLUICE_ASSIGN_OR_RETURN(codec::Compression compression,
@@ -217,7 +268,7 @@ base::Result<ProcessedItem> ProcessAdd(const store::Operation& op, const std::st
       SLUICE_RETURN_IF_ERROR(extractor->Write(data));
       doc.size = data.size();
     }
-    SLUICE_ASSIGN_OR_RETURN(extract::ExtractedText text, extractor->Finish());
+    SLUICE_ASSIGN_OR_RETURN(text, extractor->Finish());
     doc.title = std::move(text.title);
     doc.body = std::move(text.body);
     doc.file_type = std::move(text.file_type);
@@ -235,8 +286,11 @@ base::Result<ProcessedItem> ProcessAdd(const store::Operation& op, const std::st
   doc.indexed_ms = now_ms;
   doc.ordering_id = op.ordering_id;
   doc.metadata = CollectMetadata(body);
+  AddExtractedFields(std::move(text.fields), doc.metadata);
   doc.permissions = CollectPermissions(body);
   doc.field_kinds = KindsOfMetadata(field_kinds, doc.metadata);
+  out.warnings = std::move(text.warnings);
+  AddChildren(doc, text.children, field_kinds, out);
   return out;
 }
 

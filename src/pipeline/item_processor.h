@@ -8,10 +8,12 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/clock.h"
 #include "base/status.h"
 #include "blob/blob_store.h"
+#include "extract/extractor.h"
 #include "index/document.h"
 #include "store/state_store.h"
 
@@ -19,14 +21,26 @@ namespace sluice::pipeline {
 
 struct ProcessingLimits {
   uint64_t max_decompressed_bytes = 1024ull * 1024 * 1024;
-  size_t max_text_bytes = size_t{128} * 1024 * 1024;
+  // The text cap (max_body_bytes), the extraction child and its limits, the spool directory.
+  extract::ExtractOptions extraction;
 };
 
 struct ProcessedItem {
   index::IndexDocument document;
   std::optional<std::string> file_id;  // the container it consumed
   std::string operation;               // ADD or ADD_BY_REFERENCE
+  // What extraction could not do (content not extracted, a mislabelled type), for the log.
+  std::vector<std::string> warnings;
+  // Items found inside this one (an e-mail's attachments, and theirs), each under the uri
+  // ChildUri gives it, with the item's permissions and a "parentid" field naming its parent.
+  std::vector<index::IndexDocument> children;
 };
+
+// The uri of the n-th (from 1) file found inside the item at `parent_uri`: below it, so that
+// deleting the item with its children deletes them too.
+std::string ChildUri(const std::string& parent_uri, size_t n);
+// Whether `uri` is one that ChildUri gives some item below `parent_uri`.
+bool IsChildUri(const std::string& parent_uri, const std::string& uri);
 
 // The compressedBinaryDataFileId of a journaled add, if it has one.
 std::optional<std::string> ReferencedFileId(const store::Operation& op);

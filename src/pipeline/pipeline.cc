@@ -163,6 +163,7 @@ Prepared Pipeline::Prepare(store::Operation op) {
   if (item.ok()) {
     p.item = std::move(*item);
     p.text_bytes = p.item->document.body.size();
+    for (const index::IndexDocument& child : p.item->children) p.text_bytes += child.body.size();
     // The built document holds what the index keeps of the body, so the copy is dropped. If
     // it cannot be built, the applier's Put builds it again and reports why.
     if (auto built = index::PreparedDocument::Build(p.item->document); built.ok()) {

@@ -1,0 +1,136 @@
+#include "extract/xml_extractor.h"
+
+#include <algorithm>
+#include <string_view>
+#include <utility>
+
+#include <libxml/entities.h>
+#include <libxml/parser.h>
+#include <libxml/xmlerror.h>
+
+#include "extract/text_builder.h"
+
+namespace sluice::extract::internal {
+namespace {
+
+// xmlParseChunk takes an int length.
+constexpr size_t kMaxChunkBytes = size_t{1} << 20;
+// Parser options: no network, no errors on stderr. Without XML_PARSE_NOENT, XML_PARSE_DTDLOAD
+// and XML_PARSE_DTDVALID no entity is substituted and no external subset or entity is loaded;
+// without XML_PARSE_HUGE libxml2 keeps its depth and size limits.
+constexpr int kParseOptions = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING;
+
+class XmlExtractor final : public Extractor {
+ public:
+  XmlExtractor(std::string file_type, size_t max_body_bytes)
+      : file_type_(std::move(file_type)), body_(max_body_bytes) {}
+  ~XmlExtractor() override {
+    if (context_ != nullptr) xmlFreeParserCtxt(context_);
+  }
+  XmlExtractor(const XmlExtractor&) = delete;
+  XmlExtractor& operator=(const XmlExtractor&) = delete;
+
+  base::Status Init() {
+    // Only the callbacks that carry text are set, and entity declarations are not recorded.
+    // Every reference to an entity other than the five predefined ones (&amp; ...) resolves to
+    // one empty entity that libxml2 takes as predefined: it is neither expanded nor checked,
+    // so neither an entity bomb nor an external entity costs anything, and no reference to an
+    // undeclared entity stops the parse.
+    empty_entity_.type = XML_ENTITY_DECL;
+    empty_entity_.etype = XML_INTERNAL_PREDEFINED_ENTITY;
+    empty_entity_.name = reinterpret_cast<const xmlChar*>("sluice-empty");
+    empty_entity_.content = empty_content_;
+    empty_entity_.orig = empty_content_;
+    handler_.initialized = XML_SAX2_MAGIC;
+    handler_.getEntity = &GetEntity;
+    handler_.startElementNs = &StartElement;
+    handler_.endElementNs = &EndElement;
+    handler_.characters = &Characters;
+    handler_.cdataBlock = &Characters;
+    context_ = xmlCreatePushParserCtxt(&handler_, this, nullptr, 0, nullptr);
+    if (context_ == nullptr) return base::ResourceExhausted("XML extractor: out of memory");
+    xmlCtxtUseOptions(context_, kParseOptions);
+    return base::Status::Ok();
+  }
+
+  base::Status Write(std::string_view bytes) override {
+    if (finished_) return base::FailedPrecondition("XML extractor: Write after Finish");
+    while (!bytes.empty() && !stopped_) {
+      const std::string_view chunk = bytes.substr(0, kMaxChunkBytes);
+      bytes.remove_prefix(chunk.size());
+      Parse(chunk, /*terminate=*/false);
+    }
+    return base::Status::Ok();
+  }
+
+  base::Result<ExtractedText> Finish() override {
+    if (finished_) return base::FailedPrecondition("XML extractor: Finish called twice");
+    finished_ = true;
+    if (!stopped_) Parse({}, /*terminate=*/true);
+    ExtractedText text;
+    text.body = body_.Finish();
+    text.truncated = body_.truncated();
+    text.file_type = std::move(file_type_);
+    if (!problem_.empty()) text.warnings.push_back(std::move(problem_));
+    return text;
+  }
+
+ private:
+  static XmlExtractor& Self(void* context) { return *static_cast<XmlExtractor*>(context); }
+  static void StartElement(void* context, const xmlChar* /*local_name*/, const xmlChar* /*prefix*/,
+                           const xmlChar* /*uri*/, int /*namespace_count*/,
+                           const xmlChar** /*namespaces*/, int /*attribute_count*/,
+                           int /*defaulted_count*/, const xmlChar** /*attributes*/) {
+    Self(context).body_.Separate();
+  }
+  static void EndElement(void* context, const xmlChar* /*local_name*/, const xmlChar* /*prefix*/,
+                         const xmlChar* /*uri*/) {
+    Self(context).body_.Separate();
+  }
+  static xmlEntityPtr GetEntity(void* context, const xmlChar* /*name*/) {
+    return &Self(context).empty_entity_;
+  }
+  static void Characters(void* context, const xmlChar* text, int length) {
+    Self(context).body_.Append(
+        std::string_view(reinterpret_cast<const char*>(text), static_cast<size_t>(length)));
+  }
+
+  void Parse(std::string_view chunk, bool terminate) {
+    const int result =
+        xmlParseChunk(context_, chunk.data(), static_cast<int>(chunk.size()), terminate ? 1 : 0);
+    if (result == XML_ERR_OK && context_->wellFormed != 0) return;
+    // A fatal error: libxml2 stops calling back, so the text so far is all there is.
+    stopped_ = true;
+    const xmlError* error = xmlCtxtGetLastError(context_);
+    std::string message = error != nullptr && error->message != nullptr
+                              ? std::string(error->message)
+                              : "error " + std::to_string(result);
+    while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) {
+      message.pop_back();
+    }
+    const int line = error != nullptr ? error->line : 0;
+    problem_ = "XML is not well-formed at line " + std::to_string(line) + " (" + message +
+               "): the text after it was not extracted";
+  }
+
+  std::string file_type_;
+  TextBuilder body_;
+  xmlSAXHandler handler_{};
+  xmlChar empty_content_[1] = {0};
+  xmlEntity empty_entity_{};
+  xmlParserCtxtPtr context_ = nullptr;
+  std::string problem_;
+  bool stopped_ = false;
+  bool finished_ = false;
+};
+
+}  // namespace
+
+base::Result<std::unique_ptr<Extractor>> MakeXmlExtractor(std::string file_type,
+                                                          size_t max_body_bytes) {
+  auto extractor = std::make_unique<XmlExtractor>(std::move(file_type), max_body_bytes);
+  SLUICE_RETURN_IF_ERROR(extractor->Init());
+  return std::unique_ptr<Extractor>(std::move(extractor));
+}
+
+}  // namespace sluice::extract::internal
