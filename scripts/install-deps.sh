@@ -9,7 +9,8 @@ packages=(
   cmake ninja-build g++ pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlite3-dev libxapian-dev zlib1g-dev liblzma-dev libisal-dev libssl-dev libxml2-dev
-  libpoppler-cpp-dev libzip-dev libgmime-3.0-dev libmagic-dev libicu-dev
+  libpoppler-cpp-dev libzip-dev libgmime-3.0-dev libmagic-dev libicu-dev libexttextcat-dev
+  libexttextcat-data
   libcli11-dev
   # test
   libgtest-dev libgmock-dev curl python3 procps

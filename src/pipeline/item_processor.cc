@@ -150,10 +150,22 @@ void AddExtractedFields(extract::ExtractedFields fields, index::Metadata& metada
   }
 }
 
+// The language of the item's text as the `language` field, unless the push set one.
+void AddLanguage(const extract::LanguageDetector* language, index::IndexDocument& doc) {
+  if (language == nullptr) return;
+  const bool pushed = std::any_of(doc.metadata.begin(), doc.metadata.end(),
+                                  [](const auto& field) { return field.first == "language"; });
+  if (pushed) return;
+  if (std::optional<std::string> found = language->Detect(doc.body)) {
+    doc.metadata.emplace_back("language", std::vector{*found});
+  }
+}
+
 // Adds `children` (found inside `parent`) and everything inside them to `out`, each after
 // what it holds.
 void AddChildren(const index::IndexDocument& parent, std::vector<extract::ExtractedChild>& children,
-                 const index::FieldKinds& field_kinds, ProcessedItem& out) {
+                 const index::FieldKinds& field_kinds, const extract::LanguageDetector* language,
+                 ProcessedItem& out) {
   for (size_t i = 0; i < children.size(); ++i) {
     extract::ExtractedChild& child = children[i];
     index::IndexDocument doc;
@@ -173,11 +185,12 @@ void AddChildren(const index::IndexDocument& parent, std::vector<extract::Extrac
     doc.metadata.emplace_back("parentid", std::vector{parent.uri});
     if (!child.name.empty()) doc.metadata.emplace_back("filename", std::vector{child.name});
     AddExtractedFields(std::move(child.text.fields), doc.metadata);
+    AddLanguage(language, doc);
     doc.field_kinds = KindsOfMetadata(field_kinds, doc.metadata);
     for (std::string& warning : child.text.warnings) {
       out.warnings.push_back(doc.uri + ": " + std::move(warning));
     }
-    AddChildren(doc, child.text.children, field_kinds, out);
+    AddChildren(doc, child.text.children, field_kinds, language, out);
     out.children.push_back(std::move(doc));
   }
 }
@@ -230,7 +243,8 @@ std::optional<std::string> ReferencedFileId(const store::Operation& op) {
 
 base::Result<ProcessedItem> ProcessAdd(const store::Operation& op, const std::string& source_name,
                                        const index::FieldKinds& field_kinds, blob::BlobStore& blobs,
-                                       const ProcessingLimits& limits, int64_t now_ms) {
+                                       const ProcessingLimits& limits, int64_t now_ms,
+                                       const extract::LanguageDetector* language) {
   json::error_code ec;
   json::value parsed = json::parse(op.payload, ec);
   if (ec || !parsed.is_object()) return base::DataLoss("journaled body is not a JSON object");
@@ -287,10 +301,11 @@ base::Result<ProcessedItem> ProcessAdd(const store::Operation& op, const std::st
   doc.ordering_id = op.ordering_id;
   doc.metadata = CollectMetadata(body);
   AddExtractedFields(std::move(text.fields), doc.metadata);
+  AddLanguage(language, doc);
   doc.permissions = CollectPermissions(body);
   doc.field_kinds = KindsOfMetadata(field_kinds, doc.metadata);
   out.warnings = std::move(text.warnings);
-  AddChildren(doc, text.children, field_kinds, out);
+  AddChildren(doc, text.children, field_kinds, language, out);
   return out;
 }
 

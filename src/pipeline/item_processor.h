@@ -14,6 +14,7 @@
 #include "base/status.h"
 #include "blob/blob_store.h"
 #include "extract/extractor.h"
+#include "extract/language.h"
 #include "index/document.h"
 #include "store/state_store.h"
 
@@ -69,9 +70,11 @@ class FieldKindCache {
 
 // Failures are the item's (corrupt data, bomb, missing container): the message
 // says what is wrong, e.g. "ZLIB stream truncated at byte 1048576". `field_kinds`
-// (FieldKindCache::Get) says which metadata the index keeps as numbers or dates.
+// (FieldKindCache::Get) says which metadata the index keeps as numbers or dates. `language`
+// (null: none) fills the `language` field of items whose push does not set it.
 base::Result<ProcessedItem> ProcessAdd(const store::Operation& op, const std::string& source_name,
                                        const index::FieldKinds& field_kinds, blob::BlobStore& blobs,
-                                       const ProcessingLimits& limits, int64_t now_ms);
+                                       const ProcessingLimits& limits, int64_t now_ms,
+                                       const extract::LanguageDetector* language = nullptr);
 
 }  // namespace sluice::pipeline

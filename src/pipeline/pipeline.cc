@@ -129,12 +129,13 @@ std::vector<store::Operation> Pipeline::DueRetries() {
 }
 
 void Pipeline::Work(const std::stop_token& stop) {
+  const extract::LanguageDetector language;  // one per thread: it is not thread-safe
   while (auto op = work_.Pop(stop)) {
-    if (!applied_.Push(Prepare(std::move(*op)), stop)) return;
+    if (!applied_.Push(Prepare(std::move(*op), language), stop)) return;
   }
 }
 
-Prepared Pipeline::Prepare(store::Operation op) {
+Prepared Pipeline::Prepare(store::Operation op, const extract::LanguageDetector& language) {
   Prepared p;
   p.op = std::move(op);
   if (p.op.kind == store::OperationKind::kBatch) return PrepareBatch(std::move(p));
@@ -159,7 +160,7 @@ Prepared Pipeline::Prepare(store::Operation op) {
     source_name = (*source)->name;
   }
   auto item = ProcessAdd(p.op, source_name, field_kinds_.Get(p.op.organization_id), blobs_,
-                         options_.limits, clock_.NowMs());
+                         options_.limits, clock_.NowMs(), &language);
   if (item.ok()) {
     p.item = std::move(*item);
     p.text_bytes = p.item->document.body.size();

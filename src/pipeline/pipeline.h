@@ -20,6 +20,7 @@
 
 #include "base/clock.h"
 #include "blob/blob_store.h"
+#include "extract/language.h"
 #include "index/commit_gate.h"
 #include "pipeline/applier.h"
 #include "pipeline/batch_expander.h"
@@ -64,7 +65,7 @@ class Pipeline {
   void Apply(const std::stop_token& stop);
   // Grows `batch` with what the workers prepare next, so one commit serves many operations.
   void CollectBatch(std::vector<Prepared>& batch, const std::stop_token& stop);
-  Prepared Prepare(store::Operation op);
+  Prepared Prepare(store::Operation op, const extract::LanguageDetector& language);
   Prepared PrepareBatch(Prepared p);
   // Turns a merge's partial body into the whole merged body of the item.
   base::Status MergeWithCurrent(Prepared& p);

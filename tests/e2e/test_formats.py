@@ -140,6 +140,17 @@ class FormatsTest(SluiceTestCase):
         hit = self.hit("holiday", uri)
         self.assertEqual(hit["raw"]["filetype"], "png")
 
+    def test_language_field(self):
+        french = ("Le comit\u00e9 publiera son rapport annuel sur l'\u00e9tat de la rivi\u00e8re "
+                  "apr\u00e8s la r\u00e9union, qui est ouverte \u00e0 tous les habitants. Gazelle.")
+        self.push_file("http://x/fr.txt", french.encode(), ".txt")
+        self.push_file("http://x/set.txt", french.encode(), ".txt", language="es")
+        for uri in ("http://x/fr.txt", "http://x/set.txt"):
+            self.wait_done(uri)
+        self.assertEqual(self.hit("gazelle", "http://x/fr.txt")["raw"]["language"], "fr")
+        # What the push says wins over what Sluice detects.
+        self.assertEqual(self.hit("gazelle", "http://x/set.txt")["raw"]["language"], "es")
+
     def test_lying_extension_loses_to_the_content(self):
         uri = "http://x/actually-html.pdf"
         self.push_file(uri, b"<!DOCTYPE html><html><title>Real page</title><p>margay</p></html>",
