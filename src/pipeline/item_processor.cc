@@ -142,20 +142,22 @@ base::Status FeedFromContainer(blob::BlobStore& blobs, const std::string& file_i
 
 // The fields extraction found (a PDF's author, an e-mail's sender), unless the push set them:
 // what the connector says about its item wins.
+bool HasField(const index::Metadata& metadata, std::string_view name) {
+  return std::any_of(metadata.begin(), metadata.end(),
+                     [name](const auto& field) { return field.first == name; });
+}
+
 void AddExtractedFields(extract::ExtractedFields fields, index::Metadata& metadata) {
-  for (auto& [name, values] : fields) {
-    const bool pushed = std::any_of(metadata.begin(), metadata.end(),
-                                    [&](const auto& field) { return field.first == name; });
-    if (!pushed) metadata.emplace_back(std::move(name), std::move(values));
+  for (auto& field : fields) {
+    if (!HasField(metadata, field.first)) {
+      metadata.emplace_back(std::move(field.first), std::move(field.second));
+    }
   }
 }
 
 // The language of the item's text as the `language` field, unless the push set one.
 void AddLanguage(const extract::LanguageDetector* language, index::IndexDocument& doc) {
-  if (language == nullptr) return;
-  const bool pushed = std::any_of(doc.metadata.begin(), doc.metadata.end(),
-                                  [](const auto& field) { return field.first == "language"; });
-  if (pushed) return;
+  if (language == nullptr || HasField(doc.metadata, "language")) return;
   if (std::optional<std::string> found = language->Detect(doc.body)) {
     doc.metadata.emplace_back("language", std::vector{*found});
   }
