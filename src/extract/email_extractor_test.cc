@@ -1,12 +1,9 @@
 #include "extract/email_extractor.h"
 
 #include <fcntl.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <atomic>
-#include <chrono>
-#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <iterator>
@@ -572,68 +569,6 @@ TEST(EmailExtractorTest, HugeHeadersAreCapped) {
   EXPECT_GE(to[0].size(), 63u << 10);
   EXPECT_TRUE(to[0].starts_with("user0@example.com, user1@example.com"));
   EXPECT_EQ(text.body, "The body.");
-}
-
-// Throughput on generated messages of 64 MB. Run one at a time, so that the peak RSS printed is
-// that test's: sluice_extract_tests --gtest_also_run_disabled_tests
-// --gtest_filter=EmailExtractorTest.DISABLED_ThroughputBase64Attachment (a release build).
-constexpr size_t kThroughputBytes = 64 << 20;
-
-void Report(std::string_view what, size_t bytes, std::chrono::steady_clock::duration elapsed) {
-  const double seconds = std::chrono::duration<double>(elapsed).count();
-  const double megabytes = static_cast<double>(bytes) / 1e6;
-  struct rusage usage {};
-  getrusage(RUSAGE_SELF, &usage);
-  std::printf("%s: %.1f MB in %.2f s = %.1f MB/s, peak RSS %.1f MB\n", std::string(what).c_str(),
-              megabytes, seconds, megabytes / seconds, static_cast<double>(usage.ru_maxrss) / 1024);
-}
-
-TEST(EmailExtractorTest, DISABLED_ThroughputQuotedPrintableBody) {
-  MessageFile file(
-      "Subject: long\nContent-Type: text/plain; charset=iso-8859-1\n"
-      "Content-Transfer-Encoding: quoted-printable\n\n");
-  const std::string line = "Le caf=E9 cr=E8me co=FBte 3 =80 au bistrot pr=E8s de la gare, =\n";
-  std::string chunk;
-  while (chunk.size() < (1 << 20)) chunk += line;
-  size_t size = 0;
-  for (; size < kThroughputBytes; size += chunk.size()) file.Append(chunk);
-  const auto start = std::chrono::steady_clock::now();
-  auto text = ExtractEmail(file.fd(), NoAttachmentExpected(), size_t{1} << 30);
-  const auto elapsed = std::chrono::steady_clock::now() - start;
-  ASSERT_TRUE(text.ok()) << text.status().ToString();
-  EXPECT_TRUE(text->body.starts_with("Le café crème coûte 3 € au bistrot"));
-  Report("quoted-printable body", size, elapsed);
-}
-
-TEST(EmailExtractorTest, DISABLED_ThroughputBase64Attachment) {
-  MessageFile file(
-      "Subject: big\nContent-Type: multipart/mixed; boundary=b\n\n--b\n"
-      "Content-Type: application/octet-stream; name=big.bin\n"
-      "Content-Transfer-Encoding: base64\n\n");
-  // 76-character lines of base64 (57 bytes each) of a varying pattern.
-  constexpr std::string_view kAlphabet =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string chunk;
-  for (size_t i = 0; chunk.size() < (1 << 20); ++i) {
-    for (size_t k = 0; k < 76; ++k) chunk += kAlphabet[(i * 7 + k * 13) % 64];
-    chunk += '\n';
-  }
-  size_t size = 0;
-  for (; size < kThroughputBytes; size += chunk.size()) file.Append(chunk);
-  file.Append("--b--\n");
-  size_t decoded = 0;
-  const auto start = std::chrono::steady_clock::now();
-  auto text = ExtractEmail(
-      file.fd(),
-      [&decoded](std::string_view, std::string_view, std::string_view bytes) {
-        decoded += bytes.size();
-        return base::Result<ExtractedText>(ExtractedText{});
-      },
-      size_t{1} << 30);
-  const auto elapsed = std::chrono::steady_clock::now() - start;
-  ASSERT_TRUE(text.ok()) << text.status().ToString();
-  EXPECT_EQ(decoded, size / 77 * 57);
-  Report("base64 attachment", size, elapsed);
 }
 
 }  // namespace

@@ -5,7 +5,6 @@
 #include <cstring>
 #include <filesystem>
 #include <initializer_list>
-#include <iostream>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -741,80 +740,6 @@ TEST(OfficeExtractorTest, NotOfficeFilesAreInvalidArguments) {
   auto epub = ExtractOffice(FileWith(cases[5].second).get(), {}, 1 << 20);
   EXPECT_NE(epub.status().message().find("application/epub+zip"), std::string::npos)
       << epub.status().message();
-}
-
-// ----------------------------------------------------------------------------------------------
-// Throughput (not part of the suite: --gtest_also_run_disabled_tests
-// --gtest_filter='OfficeThroughput*', in a release build).
-
-void ReportThroughput(const char* what, const std::vector<ZipEntry>& entries,
-                      const std::string& part) {
-  const base::UniqueFd fd = ZipFile(entries);
-  const size_t compressed = testing_util::ReadAll(fd.get()).size();
-  size_t uncompressed = 0;
-  for (const ZipEntry& entry : entries) uncompressed += entry.data.size();
-  double best = 1e9;
-  size_t body = 0;
-  for (int run = 0; run < 3; ++run) {
-    const auto start = std::chrono::steady_clock::now();
-    auto text = ExtractOffice(fd.get(), {}, size_t{1} << 30);
-    const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
-    ASSERT_TRUE(text.ok()) << text.status().ToString();
-    best = std::min(best, elapsed.count());
-    body = text->body.size();
-  }
-  const double mb = static_cast<double>(uncompressed) / 1e6;
-  const double compressed_mb = static_cast<double>(compressed) / 1e6;
-  std::cout << what << ": " << part << ", " << mb << " MB uncompressed in the package, "
-            << compressed_mb << " MB compressed, body " << static_cast<double>(body) / 1e6
-            << " MB; best of 3: " << best << " s = " << mb / best << " MB/s uncompressed, "
-            << compressed_mb / best << " MB/s compressed\n";
-}
-
-TEST(OfficeThroughput, DISABLED_LargeDocxAndXlsx) {
-  // Paragraphs with the run properties Word writes.
-  constexpr std::string_view kFormatting =
-      "\"><w:pPr><w:pStyle w:val=\"Normal\"/><w:spacing w:after=\"120\"/></w:pPr><w:r><w:rPr>"
-      "<w:rFonts w:ascii=\"Calibri\"/><w:sz w:val=\"22\"/></w:rPr><w:t xml:space=\"preserve\">"
-      "Paragraph ";
-  constexpr std::string_view kMiddle =
-      " of the quarterly report: revenue grew in every region, costs fell, </w:t></w:r><w:r>"
-      "<w:rPr><w:b/></w:rPr><w:t>and item ";
-  std::string paragraphs;
-  for (uint64_t i = 0; paragraphs.size() < (60ull << 20); ++i) {
-    Append(paragraphs,
-           {"<w:p w:rsidR=\"00A1", std::to_string(i % 9000), kFormatting, std::to_string(i),
-            kMiddle, std::to_string(i * 7919 % 100'003), " shipped on time.</w:t></w:r></w:p>"});
-  }
-  ReportThroughput("docx", Docx(WordDocument(paragraphs)), "word/document.xml");
-
-  std::string shared = "<sst xmlns=\"" + std::string(kSheetNs) + "\">";
-  for (int i = 0; i < 50'000; ++i)
-    Append(shared, {"<si><t>label ", std::to_string(i), "</t></si>"});
-  shared += "</sst>";
-  std::string rows = "<worksheet xmlns=\"" + std::string(kSheetNs) + "\"><sheetData>";
-  for (uint64_t r = 1; rows.size() < (60ull << 20); ++r) {
-    const std::string n = std::to_string(r);
-    Append(rows, {"<row r=\"", n, "\"><c r=\"A", n, "\" t=\"s\"><v>", std::to_string(r % 50'000),
-                  "</v></c><c r=\"B", n, "\"><v>", std::to_string(r * 37 % 100'000),
-                  ".25</v></c><c r=\"C", n, "\" s=\"1\"><f>B", n, "*2</f><v>",
-                  std::to_string(r * 74 % 200'000), ".5</v></c></row>"});
-  }
-  rows += "</sheetData></worksheet>";
-  const std::vector<ZipEntry> xlsx = {
-      {"[Content_Types].xml",
-       ContentTypes(
-           {{"xl/workbook.xml",
-             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"}})},
-      {"xl/workbook.xml",
-       Xml("<workbook xmlns=\"" + std::string(kSheetNs) + "\" xmlns:r=\"" + std::string(kRelNs) +
-           "\"><sheets><sheet name=\"Data\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>")},
-      {"xl/_rels/workbook.xml.rels", Rels({{"rId1", "worksheet", "worksheets/sheet1.xml"},
-                                           {"rId2", "sharedStrings", "sharedStrings.xml"}})},
-      {"xl/sharedStrings.xml", Xml(shared)},
-      {"xl/worksheets/sheet1.xml", Xml(rows)},
-  };
-  ReportThroughput("xlsx", xlsx, "xl/worksheets/sheet1.xml + sharedStrings.xml");
 }
 
 }  // namespace

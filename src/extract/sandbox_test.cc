@@ -1,7 +1,5 @@
 #include "extract/sandbox.h"
 
-#include <malloc.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -10,7 +8,6 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -321,73 +318,6 @@ TEST_F(SandboxTest, ConcurrentExtractionsStayApart) {
   for (size_t i = 0; i < fds.size(); ++i) {
     EXPECT_EQ(bodies[i], "document number " + std::to_string(i));
   }
-}
-
-// A text-dense document with at least `min_text_bytes` of text: 45 lines of varied words on
-// each page, all inside the page (text outside it is not extracted).
-std::string LargeTextPdf(size_t min_text_bytes) {
-  static constexpr const char* kWords[] = {
-      "ledger", "river",  "quantum", "harbor", "velvet", "copper", "meadow", "signal",
-      "orbit",  "canyon", "lantern", "pepper", "timber", "violet", "wander", "zephyr"};
-  TextPdfBuilder pdf;
-  size_t text_bytes = 0;
-  uint32_t seed = 1;
-  while (text_bytes < min_text_bytes) {
-    std::vector<std::string> lines;
-    for (int line = 0; line < 45; ++line) {
-      std::string text;
-      while (text.size() < 64) {
-        seed = seed * 1103515245 + 12345;
-        text += std::string(kWords[(seed >> 16) % 16]) + std::to_string((seed >> 8) % 1000) + " ";
-      }
-      text_bytes += text.size();
-      lines.push_back(std::move(text));
-    }
-    pdf.AddPage(lines);
-  }
-  return pdf.Finish(PdfInfo{.title = "Large"});
-}
-
-// Not part of the suite: extraction speed on a 50+ MB PDF, in process and in the child.
-//   sluice_extract_tests --gtest_also_run_disabled_tests --gtest_filter='*PdfThroughput*'
-TEST_F(SandboxTest, DISABLED_PdfThroughput) {
-  double mb = 0;
-  base::UniqueFd fd;
-  {
-    const std::string pdf = LargeTextPdf(size_t{28} << 20);  // a PDF of 50+ MB
-    mb = static_cast<double>(pdf.size()) / 1e6;
-    fd = dir_.WriteAndOpen("large.pdf", pdf);
-  }
-  // The child shares this process's memory until it execs, and its peak RSS starts from this
-  // process's peak: hand the generator's memory back and reset that peak first.
-  malloc_trim(0);
-  std::ofstream("/proc/self/clear_refs") << "5";
-  auto start = std::chrono::steady_clock::now();
-  auto child = ExtractInChild(kChild, "pdf", fd.get(), {}, kNoCap);
-  const double child_seconds = SecondsSince(start);
-  ASSERT_TRUE(child.ok()) << child.status().ToString();
-  struct rusage self {
-  }, children{};
-  getrusage(RUSAGE_SELF, &self);
-  getrusage(RUSAGE_CHILDREN, &children);
-  const long rss_before = self.ru_maxrss;
-
-  start = std::chrono::steady_clock::now();
-  auto in_process = internal::ExtractPdf(fd.get(), kNoCap);
-  const double in_process_seconds = SecondsSince(start);
-  ASSERT_TRUE(in_process.ok()) << in_process.status().ToString();
-  EXPECT_GE(in_process->body.size(), size_t{28} << 20);  // every line was read
-  EXPECT_EQ(child->body, in_process->body);
-  getrusage(RUSAGE_SELF, &self);
-
-  std::printf(
-      "PDF %.1f MB, %s pages, text %.1f MB\n"
-      "  in child:   %.2f s, %.1f MB/s of PDF, peak RSS of the child %ld MiB\n"
-      "  in process: %.2f s, %.1f MB/s of PDF, peak RSS of this process %ld MiB (%ld before)\n",
-      mb, in_process->fields.back().second.at(0).c_str(),
-      static_cast<double>(in_process->body.size()) / 1e6, child_seconds, mb / child_seconds,
-      children.ru_maxrss / 1024, in_process_seconds, mb / in_process_seconds, self.ru_maxrss / 1024,
-      rss_before / 1024);
 }
 
 TEST(ExtractChildTest, RefusesAWrongCommandLine) {
