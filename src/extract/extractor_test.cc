@@ -88,9 +88,16 @@ std::string PdfLike(size_t size) {
   return pdf;
 }
 
+// The start of a PNG image: its signature and IHDR chunk.
+std::string Png() {
+  static constexpr char kStart[] =
+      "\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x10\0\0\0\x10\x08\x02\0\0\0";
+  return std::string(kStart, sizeof(kStart) - 1);
+}
+
 // Binary content Sluice does not read is indexed by its metadata, never refused.
 TEST(ExtractorTest, BinaryContentIsNotExtractedButKeptWithAWarning) {
-  const std::string png("\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x10\0\0\0\x10\x08\x02\0\0\0", 33);
+  const std::string png = Png();
   for (std::string_view extension : {"PNG", ".png"}) {
     auto text = Extract(extension, png);
     ASSERT_TRUE(text.ok()) << text.status().ToString();
@@ -110,7 +117,7 @@ TEST(ExtractorTest, BinaryContentIsNotExtractedButKeptWithAWarning) {
 // An extension that names another format than the bytes: the bytes win, and the warning says
 // so (here a PNG pushed as ".txt").
 TEST(ExtractorTest, LyingExtensionLosesToTheSniffedTypeWithAWarning) {
-  std::string png("\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x10\0\0\0\x10\x08\x02\0\0\0", 33);
+  std::string png = Png();
   png += std::string(70'000, '\0');  // decided in Write, not in Finish
   auto text = Extract(".txt", png, 4096);
   ASSERT_TRUE(text.ok()) << text.status().ToString();

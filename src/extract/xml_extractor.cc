@@ -6,6 +6,7 @@
 
 #include <libxml/entities.h>
 #include <libxml/parser.h>
+#include <libxml/tree.h>
 #include <libxml/xmlerror.h>
 
 #include "extract/text_builder.h"
@@ -25,7 +26,11 @@ class XmlExtractor final : public Extractor {
   XmlExtractor(std::string file_type, size_t max_body_bytes)
       : file_type_(std::move(file_type)), body_(max_body_bytes) {}
   ~XmlExtractor() override {
-    if (context_ != nullptr) xmlFreeParserCtxt(context_);
+    if (context_ == nullptr) return;
+    // libxml2 makes a document to hold a DTD's declarations even for SAX; the context does not
+    // free it.
+    if (context_->myDoc != nullptr) xmlFreeDoc(context_->myDoc);
+    xmlFreeParserCtxt(context_);
   }
   XmlExtractor(const XmlExtractor&) = delete;
   XmlExtractor& operator=(const XmlExtractor&) = delete;
