@@ -67,10 +67,10 @@ void FuzzEmail(std::string_view message) {
         "writing the memfd failed");
   size_t calls = 0;
   auto attachment = [&](std::string_view, std::string_view,
-                        std::string_view bytes) -> sluice::base::Result<ExtractedText> {
+                        std::string_view) -> sluice::base::Result<ExtractedText> {
     if (++calls % 3 == 0) return sluice::base::InvalidArgument("refused by the fuzzer");
     ExtractedText text;
-    text.body = IsValidUtf8(bytes) ? std::string(bytes.substr(0, 64)) : "";
+    text.body = "attachment " + std::to_string(calls);
     return text;
   };
   auto text = sluice::extract::internal::ExtractEmail(fd.get(), attachment, 1 << 20);

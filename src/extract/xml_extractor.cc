@@ -19,6 +19,8 @@ constexpr size_t kMaxChunkBytes = size_t{1} << 20;
 // Parser options: no network, no errors on stderr. Without XML_PARSE_NOENT, XML_PARSE_DTDLOAD
 // and XML_PARSE_DTDVALID no entity is substituted and no external subset or entity is loaded;
 // without XML_PARSE_HUGE libxml2 keeps its depth and size limits.
+// libxml2's message in a warning, at most.
+constexpr size_t kMaxMessageBytes = 300;
 constexpr int kParseOptions = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING;
 
 class XmlExtractor final : public Extractor {
@@ -107,14 +109,13 @@ class XmlExtractor final : public Extractor {
     // A fatal error: libxml2 stops calling back, so the text so far is all there is.
     stopped_ = true;
     const xmlError* error = xmlCtxtGetLastError(context_);
-    std::string message = error != nullptr && error->message != nullptr
-                              ? std::string(error->message)
-                              : "error " + std::to_string(result);
-    while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) {
-      message.pop_back();
-    }
+    // libxml2's messages quote the document's bytes, which need not be UTF-8.
+    TextBuilder message(kMaxMessageBytes);
+    message.Append(error != nullptr && error->message != nullptr
+                       ? std::string_view(error->message)
+                       : "error " + std::to_string(result));
     const int line = error != nullptr ? error->line : 0;
-    problem_ = "XML is not well-formed at line " + std::to_string(line) + " (" + message +
+    problem_ = "XML is not well-formed at line " + std::to_string(line) + " (" + message.Finish() +
                "): the text after it was not extracted";
   }
 
