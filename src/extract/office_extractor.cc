@@ -21,11 +21,11 @@
 #include <vector>
 
 #include <libxml/SAX2.h>
-#include <libxml/entities.h>
 #include <libxml/parser.h>
 #include <libxml/xmlerror.h>
 
 #include "extract/text_builder.h"
+#include "extract/xml_entities.h"
 
 namespace sluice::extract::internal {
 namespace {
@@ -398,13 +398,7 @@ class QuietLibxml2Errors {
 // reference other than the five predefined ones ends the well-formed part), and no output.
 class XmlPushParser {
  public:
-  explicit XmlPushParser(XmlHandler& handler) : handler_(handler) {
-    empty_entity_.type = XML_ENTITY_DECL;
-    empty_entity_.etype = XML_INTERNAL_PREDEFINED_ENTITY;
-    empty_entity_.name = reinterpret_cast<const xmlChar*>("sluice-empty");
-    empty_entity_.content = empty_content_;
-    empty_entity_.orig = empty_content_;
-  }
+  explicit XmlPushParser(XmlHandler& handler) : handler_(handler) {}
   ~XmlPushParser() {
     if (context_ == nullptr) return;
     if (context_->myDoc != nullptr) xmlFreeDoc(context_->myDoc);  // never built; to be sure
@@ -462,10 +456,8 @@ class XmlPushParser {
     sax.ignorableWhitespace = &OnText;
     sax.cdataBlock = &OnText;
     sax.serror = &OnError;
-    // No entityDecl, resolveEntity or externalSubset: declared entities are not even recorded.
-    // Every reference other than the five predefined ones resolves to one empty entity that
-    // libxml2 takes as predefined (as in xml_extractor.cc): nothing expands or is fetched, and
-    // a reference to an undeclared entity does not stop the part.
+    // No entityDecl, resolveEntity or externalSubset: declared entities are not even recorded,
+    // and every reference expands to nothing (EmptyEntity).
     sax.getEntity = &OnEntity;
     return sax;
   }
@@ -486,7 +478,7 @@ class XmlPushParser {
     Self(context).handler_.End(View(local_name));
   }
   static xmlEntityPtr OnEntity(void* context, const xmlChar* /*name*/) {
-    return &Self(context).empty_entity_;
+    return Self(context).empty_entity_.get();
   }
   static void OnText(void* context, const xmlChar* text, int length) {
     Self(context).handler_.Text({reinterpret_cast<const char*>(text), static_cast<size_t>(length)});
@@ -504,8 +496,7 @@ class XmlPushParser {
   XmlHandler& handler_;
   xmlParserCtxtPtr context_ = nullptr;
   std::string error_;
-  xmlChar empty_content_[1] = {0};
-  xmlEntity empty_entity_{};
+  EmptyEntity empty_entity_;
 };
 
 // Parses entry `index` with `handler`. A part that is not well-formed keeps the text read

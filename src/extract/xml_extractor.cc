@@ -4,12 +4,12 @@
 #include <string_view>
 #include <utility>
 
-#include <libxml/entities.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <libxml/xmlerror.h>
 
 #include "extract/text_builder.h"
+#include "extract/xml_entities.h"
 
 namespace sluice::extract::internal {
 namespace {
@@ -38,16 +38,8 @@ class XmlExtractor final : public Extractor {
   XmlExtractor& operator=(const XmlExtractor&) = delete;
 
   base::Status Init() {
-    // Only the callbacks that carry text are set, and entity declarations are not recorded.
-    // Every reference to an entity other than the five predefined ones (&amp; ...) resolves to
-    // one empty entity that libxml2 takes as predefined: it is neither expanded nor checked,
-    // so neither an entity bomb nor an external entity costs anything, and no reference to an
-    // undeclared entity stops the parse.
-    empty_entity_.type = XML_ENTITY_DECL;
-    empty_entity_.etype = XML_INTERNAL_PREDEFINED_ENTITY;
-    empty_entity_.name = reinterpret_cast<const xmlChar*>("sluice-empty");
-    empty_entity_.content = empty_content_;
-    empty_entity_.orig = empty_content_;
+    // Only the callbacks that carry text are set, entity declarations are not recorded, and
+    // every entity reference expands to nothing (EmptyEntity).
     handler_.initialized = XML_SAX2_MAGIC;
     handler_.getEntity = &GetEntity;
     handler_.startElementNs = &StartElement;
@@ -95,7 +87,7 @@ class XmlExtractor final : public Extractor {
     Self(context).body_.Separate();
   }
   static xmlEntityPtr GetEntity(void* context, const xmlChar* /*name*/) {
-    return &Self(context).empty_entity_;
+    return Self(context).empty_entity_.get();
   }
   static void Characters(void* context, const xmlChar* text, int length) {
     Self(context).body_.Append(
@@ -122,8 +114,7 @@ class XmlExtractor final : public Extractor {
   std::string file_type_;
   TextBuilder body_;
   xmlSAXHandler handler_{};
-  xmlChar empty_content_[1] = {0};
-  xmlEntity empty_entity_{};
+  EmptyEntity empty_entity_;
   xmlParserCtxtPtr context_ = nullptr;
   std::string problem_;
   bool stopped_ = false;
