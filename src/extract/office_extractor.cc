@@ -459,6 +459,7 @@ class XmlPushParser {
     // No entityDecl, resolveEntity or externalSubset: declared entities are not even recorded,
     // and every reference expands to nothing (EmptyEntity).
     sax.getEntity = &OnEntity;
+    sax.getParameterEntity = &OnParameterEntity;
     return sax;
   }
 
@@ -478,7 +479,10 @@ class XmlPushParser {
     Self(context).handler_.End(View(local_name));
   }
   static xmlEntityPtr OnEntity(void* context, const xmlChar* /*name*/) {
-    return Self(context).empty_entity_.get();
+    return Self(context).empty_entity_.general();
+  }
+  static xmlEntityPtr OnParameterEntity(void* context, const xmlChar* /*name*/) {
+    return Self(context).empty_entity_.parameter();
   }
   static void OnText(void* context, const xmlChar* text, int length) {
     Self(context).handler_.Text({reinterpret_cast<const char*>(text), static_cast<size_t>(length)});

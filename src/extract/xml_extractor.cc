@@ -42,6 +42,7 @@ class XmlExtractor final : public Extractor {
     // every entity reference expands to nothing (EmptyEntity).
     handler_.initialized = XML_SAX2_MAGIC;
     handler_.getEntity = &GetEntity;
+    handler_.getParameterEntity = &GetParameterEntity;
     handler_.startElementNs = &StartElement;
     handler_.endElementNs = &EndElement;
     handler_.characters = &Characters;
@@ -87,7 +88,10 @@ class XmlExtractor final : public Extractor {
     Self(context).body_.Separate();
   }
   static xmlEntityPtr GetEntity(void* context, const xmlChar* /*name*/) {
-    return Self(context).empty_entity_.get();
+    return Self(context).empty_entity_.general();
+  }
+  static xmlEntityPtr GetParameterEntity(void* context, const xmlChar* /*name*/) {
+    return Self(context).empty_entity_.parameter();
   }
   static void Characters(void* context, const xmlChar* text, int length) {
     Self(context).body_.Append(

@@ -41,6 +41,16 @@ TEST(XmlExtractorTest, ExternalEntityIsNotLoaded) {
   EXPECT_EQ(text->body.find("root:"), std::string::npos);
 }
 
+TEST(XmlExtractorTest, ParameterEntityIsNotLoaded) {
+  const std::string xml =
+      "<?xml version=\"1.0\"?>\n<!DOCTYPE data [<!ENTITY % pe SYSTEM \"file:///etc/passwd\"> "
+      "%pe;]>\n<data>after the dtd</data>";
+  auto text = Extract(".xml", xml);
+  ASSERT_TRUE(text.ok()) << text.status().ToString();
+  EXPECT_EQ(text->body, "after the dtd");
+  EXPECT_TRUE(text->warnings.empty()) << text->warnings.front();
+}
+
 TEST(XmlExtractorTest, ExternalDtdIsNotFetched) {
   const std::string xml =
       "<?xml version=\"1.0\"?>\n<!DOCTYPE data SYSTEM \"http://127.0.0.1:1/evil.dtd\">\n"
