@@ -52,9 +52,9 @@ class Extractor {
 
 // What a child process extracting a whole-file format (PDF, Office) may use before it is stopped.
 struct ChildLimits {
-  uint64_t cpu_seconds = 60;              // RLIMIT_CPU
+  uint64_t cpu_seconds = 300;             // RLIMIT_CPU: a 256 MB text PDF takes about 60 s
   uint64_t memory_bytes = 1024ull << 20;  // RLIMIT_AS: address space, file mappings included
-  int64_t wall_ms = 120'000;              // then the parent kills it
+  int64_t wall_ms = 600'000;              // then the parent kills it
 };
 
 struct ExtractOptions {

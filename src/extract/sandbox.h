@@ -21,7 +21,7 @@ namespace sluice::extract {
 // `fd` as its standard input, and reads what it extracted from its standard output. The child
 // sets its limits on itself before it reads a byte. A crash, a limit or the wall-clock deadline
 // fails with FailedPrecondition naming the format and the cause ("PDF extraction stopped: CPU
-// limit of 60 s reached"); a failure the extractor reports (an encrypted PDF) keeps its code
+// limit of 300 s reached"); a failure the extractor reports (an encrypted PDF) keeps its code
 // and message. Thread-safe; `fd` is not closed and its offset does not matter.
 base::Result<ExtractedText> ExtractInChild(const std::filesystem::path& command,
                                            std::string_view format, int fd,
