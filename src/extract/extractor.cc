@@ -243,7 +243,13 @@ class DispatchingExtractor final : public Extractor {
  private:
   base::Status Decide() {
     decided_ = true;
-    mime_ = sample_.empty() ? "inode/x-empty" : internal::SniffMimeType(sample_);
+    if (sample_.empty()) {
+      mime_ = "inode/x-empty";
+    } else if (options_.sniff) {
+      mime_ = internal::SniffMimeType(sample_);
+    } else {
+      mime_ = "text/plain";
+    }
     const std::optional<Format> named = FormatOfExtension(extension_);
     const std::optional<Format> sniffed =
         sample_.empty() ? named.value_or(Format::kText) : FormatOfContent(mime_, sample_);

@@ -143,6 +143,22 @@ TEST(ExtractorTest, UnreadablePdfFailsWithTheReason) {
   }
 }
 
+// Content known to be text is not sniffed: a pushed `data` string that starts like a PDF stays
+// text, and whole HTML pages are still recognized.
+TEST(ExtractorTest, TextContentIsNotSniffed) {
+  ExtractOptions options = testing_util::TestOptions();
+  options.sniff = false;
+  auto text = ExtractBytes("%PDF-1.4 is how a PDF file starts", ".txt", options);
+  ASSERT_TRUE(text.ok()) << text.status().ToString();
+  EXPECT_TRUE(text->warnings.empty());
+  EXPECT_EQ(text->file_type, "txt");
+  EXPECT_EQ(text->body, "%PDF-1.4 is how a PDF file starts");
+  auto page = ExtractBytes("<!DOCTYPE html><title>T</title><p>words", ".txt", options);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->title, "T");
+  EXPECT_EQ(page->body, "words");
+}
+
 // A failure (here the spool limit of whole-file formats) is returned by every later call.
 TEST(ExtractorTest, FailureIsSticky) {
   ExtractOptions options = testing_util::TestOptions();

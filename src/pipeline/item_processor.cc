@@ -264,7 +264,9 @@ base::Result<ProcessedItem> ProcessAdd(const store::Operation& op, const std::st
   index::IndexDocument& doc = out.document;
   extract::ExtractedText text;
   if (has_binary || has_data) {
-    SLUICE_ASSIGN_OR_RETURN(auto extractor, extract::MakeExtractor(extension, limits.extraction));
+    extract::ExtractOptions options = limits.extraction;
+    options.sniff = has_binary;  // a `data` string is text whatever it holds
+    SLUICE_ASSIGN_OR_RETURN(auto extractor, extract::MakeExtractor(extension, options));
     auto sink = [&](std::string_view chunk) { return extractor->Write(chunk); };
     if (has_binary) {
       SLUICE_ASSIGN_OR_RETURN(codec::Compression compression,
