@@ -108,6 +108,52 @@ bool IsUtf16Bom(std::string_view sample) {
   return sample.starts_with("\xff\xfe") || sample.starts_with("\xfe\xff");
 }
 
+// `sample` after an optional UTF-8 byte order mark and leading white space.
+std::string_view SkipBomAndBlanks(std::string_view sample) {
+  if (sample.starts_with("\xef\xbb\xbf")) sample.remove_prefix(3);
+  const size_t start = sample.find_first_not_of(" \t\r\n");
+  return start == std::string_view::npos ? std::string_view() : sample.substr(start);
+}
+
+// An e-mail message: its first line is one of the header fields a message starts with.
+bool LooksLikeEmail(std::string_view sample) {
+  static constexpr std::array<std::string_view, 10> kFirstHeaders = {
+      "received:", "return-path:", "from:",     "to:",           "subject:",
+      "date:",     "message-id:",  "reply-to:", "delivered-to:", "mime-version:"};
+  const std::string_view line = sample.substr(0, sample.find('\n'));
+  return std::any_of(kFirstHeaders.begin(), kFirstHeaders.end(), [&](std::string_view header) {
+    return line.size() > header.size() &&
+           std::equal(header.begin(), header.end(), line.begin(), [](char h, char c) {
+             return h == (c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+           });
+  });
+}
+
+// The MIME type of text content, told by Sluice itself: libmagic's text tests cost 1.3-6 ms an
+// item (more than the rest of processing one), and text can only be one of these. A PDF whose
+// first bytes are all text (uncompressed streams) is known by its header, which may follow up
+// to 1 KiB of junk (not for content known to be text, `may_be_pdf` false).
+std::string TextContentType(std::string_view sample, bool may_be_pdf) {
+  if (may_be_pdf && sample.substr(0, 1024).find("%PDF-") != std::string_view::npos) {
+    return "application/pdf";
+  }
+  if (LooksLikeHtml(sample)) return "text/html";
+  if (SkipBomAndBlanks(sample).starts_with("<?xml")) return "text/xml";
+  if (LooksLikeEmail(sample)) return "message/rfc822";
+  return "text/plain";
+}
+
+// What the item's first bytes are: text is classified by TextContentType, anything else by
+// libmagic (about 0.3 ms), unless `sniff` is false (the content is known to be text).
+std::string ContentType(std::string_view sample, bool sniff) {
+  if (sample.empty()) return "inode/x-empty";
+  if (!sniff) return TextContentType(sample, /*may_be_pdf=*/false);
+  if (IsUtf16Bom(sample) || LooksLikeText(sample)) {
+    return TextContentType(sample, /*may_be_pdf=*/true);
+  }
+  return internal::SniffMimeType(sample);
+}
+
 // What the bytes are, from libmagic's MIME type and the sample itself; nullopt when neither
 // can tell (libmagic's "application/octet-stream" for bytes that are not text either).
 std::optional<Format> FormatOfContent(std::string_view mime, std::string_view sample) {
@@ -243,13 +289,7 @@ class DispatchingExtractor final : public Extractor {
  private:
   base::Status Decide() {
     decided_ = true;
-    if (sample_.empty()) {
-      mime_ = "inode/x-empty";
-    } else if (options_.sniff) {
-      mime_ = internal::SniffMimeType(sample_);
-    } else {
-      mime_ = "text/plain";
-    }
+    mime_ = ContentType(sample_, options_.sniff);
     const std::optional<Format> named = FormatOfExtension(extension_);
     const std::optional<Format> sniffed =
         sample_.empty() ? named.value_or(Format::kText) : FormatOfContent(mime_, sample_);

@@ -159,6 +159,24 @@ TEST(ExtractorTest, TextContentIsNotSniffed) {
   EXPECT_EQ(page->body, "words");
 }
 
+// Without an extension, text is told apart by Sluice itself: an e-mail by its first header, XML
+// by its declaration, a PDF with text-only first bytes by its header.
+TEST(ExtractorTest, TextFormatsAreToldApartWithoutAnExtension) {
+  auto mail = Extract("",
+                      "From: Ana <ana@example.com>\nTo: bob@example.com\nSubject: Lunch\n\n"
+                      "See you at noon.\n");
+  ASSERT_TRUE(mail.ok()) << mail.status().ToString();
+  EXPECT_EQ(mail->file_type, "eml");
+  EXPECT_EQ(mail->title, "Lunch");
+  EXPECT_EQ(mail->body, "See you at noon.");
+  auto notes = Extract("", "Subjects covered today: nothing yet.\n");
+  ASSERT_TRUE(notes.ok());
+  EXPECT_EQ(notes->file_type, "txt");
+  auto pdf = Extract("", "%PDF-1.4\n" + std::string(2000, 'x'));
+  ASSERT_FALSE(pdf.ok());
+  EXPECT_TRUE(pdf.status().message().starts_with("not a readable PDF")) << pdf.status().ToString();
+}
+
 // A failure (here the spool limit of whole-file formats) is returned by every later call.
 TEST(ExtractorTest, FailureIsSticky) {
   ExtractOptions options = testing_util::TestOptions();

@@ -784,14 +784,23 @@ class SqliteStateStore final : public StateStore {
   base::Result<std::vector<Item>> ItemsWithPrefix(const std::string& org, const std::string& source,
                                                   const std::string& uri) override {
     std::lock_guard lock(read_mu_);
-    // substr() instead of LIKE: item URIs may contain % and _.
+    // A range of the primary key, [uri, uri + "0"): it holds uri and every uri + "/..." ('0'
+    // follows '/'), read through the index instead of scanning the source; what else it holds
+    // (uri + "-2", uri + ".html") is filtered out below. No LIKE: URIs may contain % and _.
     SLUICE_ASSIGN_OR_RETURN(
         Statement st,
         reader_.Prepare("SELECT " + std::string(kItemColumns) +
-                        " FROM items WHERE org = ? AND source = ? AND state != 'DELETED' AND "
-                        "(uri = ?3 OR substr(uri, 1, length(?3) + 1) = ?3 || '/')"));
-    st.Bind(1, org).Bind(2, source).Bind(3, uri);
-    return CollectItems(st);
+                        " FROM items WHERE org = ? AND source = ? AND uri >= ?3 AND uri < ?4 AND "
+                        "state != 'DELETED'"));
+    st.Bind(1, org).Bind(2, source).Bind(3, uri).Bind(4, uri + "0");
+    SLUICE_ASSIGN_OR_RETURN(std::vector<Item> range, CollectItems(st));
+    std::vector<Item> items;
+    for (Item& item : range) {
+      if (item.uri.size() == uri.size() || item.uri[uri.size()] == '/') {
+        items.push_back(std::move(item));
+      }
+    }
+    return items;
   }
 
   base::Result<std::vector<Item>> ItemsOlderThan(const std::string& org, const std::string& source,

@@ -124,16 +124,20 @@ TEST_F(StoreTest, JournalSurvivesReopenUntilCompleted) {
 
 TEST_F(StoreTest, PrefixMatchesChildrenButNotSiblings) {
   AppliedBatch batch;
-  for (std::string uri : {"file://folder", "file://folder/a", "file://folder/sub/b",
-                          "file://folder2", "file://fold%er"}) {
+  for (std::string uri :
+       {"file://folder", "file://folder/a", "file://folder/sub/b", "file://folder2",
+        "file://fold%er", "file://folder-2", "file://folder.html", "file://folder0"}) {
     batch.items.push_back(Item{"org", "src", uri, 1, ItemState::kIndexed, "", "txt", 1, 1, ""});
   }
   ASSERT_TRUE(store_->CommitApplied(batch, 1).ok());
   auto items = store_->ItemsWithPrefix("org", "src", "file://folder");
   ASSERT_TRUE(items.ok());
-  EXPECT_EQ(items->size(), 3u);
+  ASSERT_EQ(items->size(), 3u);
+  EXPECT_EQ((*items)[0].uri, "file://folder");
+  EXPECT_EQ((*items)[1].uri, "file://folder/a");
+  EXPECT_EQ((*items)[2].uri, "file://folder/sub/b");
   auto counts = store_->CountItems("org", "src");
-  EXPECT_EQ(counts->indexed, 5u);
+  EXPECT_EQ(counts->indexed, 8u);
 }
 
 TEST_F(StoreTest, SourcesAndKeys) {
