@@ -36,21 +36,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Sanitizers reserve terabytes of address space for their shadow memory before main(), so
-// under them RLIMIT_AS would fail every allocation: sanitized builds go without it.
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr bool kLimitAddressSpace = false;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || \
-    __has_feature(memory_sanitizer)
-constexpr bool kLimitAddressSpace = false;
-#else
-constexpr bool kLimitAddressSpace = true;
-#endif
-#else
-constexpr bool kLimitAddressSpace = true;
-#endif
-
 // How the child ends when it wrote no result.
 constexpr int kExitUsage = 2;
 constexpr int kExitOutOfMemory = 3;
@@ -561,9 +546,10 @@ int RunExtractChild(int argc, char** argv) {
   // Limits first: nothing of the file has been read yet.
   const uint64_t cpu_hard =
       cpu_seconds == std::numeric_limits<uint64_t>::max() ? cpu_seconds : cpu_seconds + 1;
-  const bool limited = SetLimit(RLIMIT_CPU, cpu_seconds, cpu_hard) &&
-                       (!kLimitAddressSpace || SetLimit(RLIMIT_AS, memory_bytes, memory_bytes)) &&
-                       SetLimit(RLIMIT_FSIZE, 0, 0) && SetLimit(RLIMIT_CORE, 0, 0);
+  const bool limited =
+      SetLimit(RLIMIT_CPU, cpu_seconds, cpu_hard) &&
+      (!kChildAddressSpaceLimited || SetLimit(RLIMIT_AS, memory_bytes, memory_bytes)) &&
+      SetLimit(RLIMIT_FSIZE, 0, 0) && SetLimit(RLIMIT_CORE, 0, 0);
   const int limit_errno = errno;
   // An allocation that fails ends the child at once, without unwinding through a parser's
   // half-built state; the parent reports the memory limit.

@@ -13,6 +13,22 @@
 
 namespace sluice::extract {
 
+// Whether the child limits its address space (RLIMIT_AS). Sanitizers reserve terabytes of address
+// space for their shadow memory before main(), so under them the limit would fail every
+// allocation: sanitized builds go without it.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+inline constexpr bool kChildAddressSpaceLimited = false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || \
+    __has_feature(memory_sanitizer)
+inline constexpr bool kChildAddressSpaceLimited = false;
+#else
+inline constexpr bool kChildAddressSpaceLimited = true;
+#endif
+#else
+inline constexpr bool kChildAddressSpaceLimited = true;
+#endif
+
 // The formats a child extracts: "pdf" and "office" (OOXML and OpenDocument); its limits
 // (ChildLimits) are in extractor.h.
 //

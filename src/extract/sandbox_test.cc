@@ -27,20 +27,6 @@ using testing_util::PdfInfo;
 using testing_util::ScratchDir;
 using testing_util::TextPdfBuilder;
 
-// The child sets no address space limit under sanitizers (see sandbox.cc).
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr bool kSanitized = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || \
-    __has_feature(memory_sanitizer)
-constexpr bool kSanitized = true;
-#else
-constexpr bool kSanitized = false;
-#endif
-#else
-constexpr bool kSanitized = false;
-#endif
-
 constexpr size_t kNoCap = size_t{1} << 30;
 const std::filesystem::path kChild = SLUICE_EXTRACT_CHILD;
 
@@ -212,7 +198,7 @@ TEST_F(SandboxTest, CpuLimitStopsTheChild) {
 }
 
 TEST_F(SandboxTest, MemoryLimitStopsTheChild) {
-  if (kSanitized) GTEST_SKIP() << "sanitizers reserve address space: no RLIMIT_AS";
+  if (!kChildAddressSpaceLimited) GTEST_SKIP() << "sanitizers reserve address space: no RLIMIT_AS";
   // 128 MiB leaves the child about 60 MiB beyond its own code and libraries: plenty for an
   // ordinary PDF, not for 200 repeats of a crowded page.
   const ChildLimits limits{.memory_bytes = 128 << 20};

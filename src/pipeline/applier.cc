@@ -260,12 +260,14 @@ class Applier::Batch {
     }
     out_.logs.push_back(
         Log(op, op.document_id, OperationName(p), "INDEXING", "COMPLETED", "", now_));
-    return ApplyChildren(p, *writer);
+    // Only a version still in the index can have left attachments behind.
+    const bool replaces = existing && existing->state != ItemState::kDeleted;
+    return ApplyChildren(p, replaces, *writer);
   }
 
   // The files found inside an added item (an e-mail's attachments) replace those its previous
-  // version had.
-  base::Status ApplyChildren(const Prepared& p, index::IndexWriter& writer) {
+  // version had, if `replaces` (a version of it is in the index), looked up in the item table.
+  base::Status ApplyChildren(const Prepared& p, bool replaces, index::IndexWriter& writer) {
     const store::Operation& op = p.op;
     std::set<std::string> kept;
     for (const index::IndexDocument& child : p.item->children) {
@@ -277,6 +279,7 @@ class Applier::Batch {
       out_.logs.push_back(Log(op, child.uri, OperationName(p), "INDEXING", "COMPLETED",
                               "inside " + op.document_id, now_));
     }
+    if (!replaces) return base::Status::Ok();
     SLUICE_ASSIGN_OR_RETURN(
         auto below, a_.store_.ItemsWithPrefix(op.organization_id, op.source_id, op.document_id));
     for (const store::Item& old : below) {
