@@ -1,5 +1,8 @@
-// `sluice`: one binary, several subcommands. Only `serve` for now.
+// `sluice`: one binary, several subcommands: `serve`, and the client commands (`push`, `delete`,
+// `status`, `search`, `logs`, `sources`).
 #include <signal.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -8,6 +11,7 @@
 #include <CLI/CLI.hpp>
 
 #include "app/server.h"
+#include "client/commands.h"
 #include "extract/sandbox.h"
 
 namespace {
@@ -57,6 +61,31 @@ int Serve(const sluice::app::ServeConfig& config) {
   std::fflush(stdout);
   (*server)->Stop();
   return 0;
+}
+
+// The variables the client commands read; read here, before any thread exists, so that getenv
+// cannot race a setenv.
+sluice::client::Environment ReadClientEnvironment() {
+  auto get = [](const char* name) {
+    const char* value = std::getenv(name);  // NOLINT(concurrency-mt-unsafe)
+    return std::string(value != nullptr ? value : "");
+  };
+  sluice::client::Environment env;
+  env.url = get("SLUICE_URL");
+  env.platform_url = get("SLUICE_PLATFORM_URL");
+  env.api_key = get("SLUICE_API_KEY");
+  env.org = get("SLUICE_ORG");
+  env.source = get("SLUICE_SOURCE");
+  env.home = get("HOME");
+  env.xdg_config_home = get("XDG_CONFIG_HOME");
+  env.xdg_state_home = get("XDG_STATE_HOME");
+  env.tmpdir = get("TMPDIR");
+  env.stderr_is_terminal = isatty(STDERR_FILENO) == 1;
+  winsize size{};
+  if (env.stderr_is_terminal && ioctl(STDERR_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 0) {
+    env.terminal_width = size.ws_col;
+  }
+  return env;
 }
 
 int Main(int argc, char** argv) {
@@ -146,9 +175,20 @@ int Main(int argc, char** argv) {
       ->capture_default_str();
   serve->add_flag("--ignore-queue-delay", config.ignore_queue_delay,
                   "Run documents/olderthan at once instead of after its queueDelay");
-  CLI11_PARSE(app, argc, argv);
+  sluice::client::Commands client_commands(app, ReadClientEnvironment());
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    // One line a person can act on, and exit code 2 as command-line tools do for usage errors.
+    std::fprintf(stderr, "sluice: %s (sluice --help lists the commands and options)\n", e.what());
+    return 2;
+  }
   if (serve->parsed()) return Serve(config);
-  return 0;
+  return client_commands.Run();
 }
 
 }  // namespace

@@ -10,11 +10,12 @@ namespace {
 
 constexpr int8_t kNotBase64 = -1;
 
+constexpr std::string_view kAlphabet =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
 constexpr std::array<int8_t, 256> MakeDecodeTable() {
   std::array<int8_t, 256> table{};
   for (int8_t& entry : table) entry = kNotBase64;
-  constexpr std::string_view kAlphabet =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   for (size_t i = 0; i < kAlphabet.size(); ++i) {
     table[static_cast<unsigned char>(kAlphabet[i])] = static_cast<int8_t>(i);
   }
@@ -40,7 +41,34 @@ base::Status BadCharacter(std::string_view encoded, size_t offset, std::string_v
                                std::to_string(offset) + " " + std::string(why));
 }
 
+// Writes the four characters for the 24 bits in `group` to out[0..3].
+inline void WriteGroup(uint32_t group, char* out) {
+  out[0] = kAlphabet[(group >> 18) & 0x3f];
+  out[1] = kAlphabet[(group >> 12) & 0x3f];
+  out[2] = kAlphabet[(group >> 6) & 0x3f];
+  out[3] = kAlphabet[group & 0x3f];
+}
+
 }  // namespace
+
+std::string EncodeBase64(std::string_view bytes) {
+  const auto* in = reinterpret_cast<const unsigned char*>(bytes.data());
+  const size_t whole_groups = bytes.size() / 3;
+  const size_t rest = bytes.size() % 3;
+  // Sized once and written through a pointer: no per-character bounds checks or growth.
+  std::string encoded((whole_groups + (rest != 0 ? 1 : 0)) * 4, '\0');
+  char* out = encoded.data();
+  for (size_t i = 0; i < whole_groups; ++i, in += 3, out += 4) {
+    WriteGroup((uint32_t{in[0]} << 16) | (uint32_t{in[1]} << 8) | in[2], out);
+  }
+  if (rest != 0) {
+    const uint32_t group = (uint32_t{in[0]} << 16) | (rest == 2 ? uint32_t{in[1]} << 8 : 0);
+    WriteGroup(group, out);
+    out[3] = '=';
+    if (rest == 1) out[2] = '=';
+  }
+  return encoded;
+}
 
 base::Result<std::string> DecodeBase64Strict(std::string_view encoded) {
   // The number of '=' at the end (0, 1 or 2); any other '=' is an error below.

@@ -14,4 +14,8 @@ namespace sluice::codec {
 // of the last character are ignored, as common decoders do.
 base::Result<std::string> DecodeBase64Strict(std::string_view encoded);
 
+// Encodes bytes as RFC 4648 standard-alphabet Base64 with '=' padding and no line breaks,
+// the form DecodeBase64Strict accepts.
+std::string EncodeBase64(std::string_view bytes);
+
 }  // namespace sluice::codec

@@ -1,5 +1,8 @@
 #include "codec/base64.h"
 
+#include <random>
+#include <string>
+
 #include <gtest/gtest.h>
 
 namespace sluice::codec {
@@ -16,18 +19,72 @@ TEST(Base64Test, DecodesRfc4648TestVectors) {
   EXPECT_EQ(*DecodeBase64Strict("Zm9vYmFy"), "foobar");
 }
 
+// All 256 byte values, encoded with the standard alphabet including '+' and '/'.
+constexpr std::string_view kEveryByteEncoded =
+    "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4OTo7PD0+P0"
+    "BBQkNERUZHSElKS0xNTk9QUVJTVFVWV1hZWltcXV5fYGFiY2RlZmdoaWprbG1ub3BxcnN0dXZ3eHl6e3x9fn+A"
+    "gYKDhIWGh4iJiouMjY6PkJGSk5SVlpeYmZqbnJ2en6ChoqOkpaanqKmqq6ytrq+wsbKztLW2t7i5uru8vb6/wM"
+    "HCw8TFxsfIycrLzM3Oz9DR0tPU1dbX2Nna29zd3t/g4eLj5OXm5+jp6uvs7e7v8PHy8/T19vf4+fr7/P3+/w==";
+
+std::string EveryByteValue() {
+  std::string bytes;
+  for (int i = 0; i < 256; ++i) bytes.push_back(static_cast<char>(i));
+  return bytes;
+}
+
 TEST(Base64Test, DecodesEveryByteValue) {
-  // All 256 byte values, encoded with the standard alphabet including '+' and '/'.
-  std::string expected;
-  for (int i = 0; i < 256; ++i) expected.push_back(static_cast<char>(i));
-  constexpr std::string_view kEncoded =
-      "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4OTo7PD0+P0"
-      "BBQkNERUZHSElKS0xNTk9QUVJTVFVWV1hZWltcXV5fYGFiY2RlZmdoaWprbG1ub3BxcnN0dXZ3eHl6e3x9fn+A"
-      "gYKDhIWGh4iJiouMjY6PkJGSk5SVlpeYmZqbnJ2en6ChoqOkpaanqKmqq6ytrq+wsbKztLW2t7i5uru8vb6/wM"
-      "HCw8TFxsfIycrLzM3Oz9DR0tPU1dbX2Nna29zd3t/g4eLj5OXm5+jp6uvs7e7v8PHy8/T19vf4+fr7/P3+/w==";
-  auto decoded = DecodeBase64Strict(kEncoded);
+  auto decoded = DecodeBase64Strict(kEveryByteEncoded);
   ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
-  EXPECT_EQ(*decoded, expected);
+  EXPECT_EQ(*decoded, EveryByteValue());
+}
+
+TEST(Base64Test, EncodesRfc4648TestVectors) {
+  // RFC 4648 section 10.
+  EXPECT_EQ(EncodeBase64(""), "");
+  EXPECT_EQ(EncodeBase64("f"), "Zg==");
+  EXPECT_EQ(EncodeBase64("fo"), "Zm8=");
+  EXPECT_EQ(EncodeBase64("foo"), "Zm9v");
+  EXPECT_EQ(EncodeBase64("foob"), "Zm9vYg==");
+  EXPECT_EQ(EncodeBase64("fooba"), "Zm9vYmE=");
+  EXPECT_EQ(EncodeBase64("foobar"), "Zm9vYmFy");
+}
+
+TEST(Base64Test, EncodesEveryByteValueWithTheStandardAlphabet) {
+  EXPECT_EQ(EncodeBase64(EveryByteValue()), kEveryByteEncoded);
+  // High bits in each position of a group, where a sign-extension bug would show.
+  EXPECT_EQ(EncodeBase64("\xff\xff\xff"), "////");
+  EXPECT_EQ(EncodeBase64("\xfb\xef\xbe"), "++++");
+  EXPECT_EQ(EncodeBase64("\xff"), "/w==");
+  EXPECT_EQ(EncodeBase64("\xff\xfe"), "//4=");
+  EXPECT_EQ(EncodeBase64(std::string_view("\0\0\0\0", 4)), "AAAAAA==");
+}
+
+TEST(Base64Test, EncodeRoundTripsThroughTheStrictDecoderForEveryLength) {
+  std::mt19937 random(42);
+  for (size_t length = 0; length <= 100; ++length) {
+    std::string bytes(length, '\0');
+    for (char& c : bytes) c = static_cast<char>(random() & 0xff);
+    const std::string encoded = EncodeBase64(bytes);
+    EXPECT_EQ(encoded.size(), (length + 2) / 3 * 4) << "length " << length;
+    EXPECT_EQ(encoded.find_first_of("\r\n"), std::string::npos);
+    auto decoded = DecodeBase64Strict(encoded);
+    ASSERT_TRUE(decoded.ok()) << "length " << length << ": " << decoded.status().ToString();
+    EXPECT_EQ(*decoded, bytes) << "length " << length;
+  }
+}
+
+TEST(Base64Test, EncodesLargeInputWithoutLineBreaks) {
+  std::string bytes(3 << 20, '\0');
+  std::mt19937 random(7);
+  for (char& c : bytes) c = static_cast<char>(random() & 0xff);
+  const std::string encoded = EncodeBase64(bytes);
+  ASSERT_EQ(encoded.size(), bytes.size() / 3 * 4);
+  EXPECT_EQ(
+      encoded.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"),
+      std::string::npos);
+  auto decoded = DecodeBase64Strict(encoded);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  EXPECT_TRUE(*decoded == bytes);
 }
 
 void ExpectRejected(std::string_view input, std::string_view expected_fragment) {
