@@ -406,7 +406,8 @@ void Pusher::WaitForProcessing(PushClient& client) {
   auto outcomes = follower.Wait(items, options_.wait_timeout_ms, [&](size_t remaining) {
     if (remaining == last_remaining) return;
     last_remaining = remaining;
-    progress_.Note("waiting for " + std::to_string(remaining) + " items to be processed");
+    progress_.Note("waiting for " + std::to_string(remaining) +
+                   (remaining == 1 ? " item" : " items") + " to be processed");
   });
   if (!outcomes.ok()) {
     progress_.Failed("--wait", outcomes.status().message());
@@ -429,7 +430,8 @@ void Pusher::WaitForProcessing(PushClient& client) {
       if (auto s = manifest_->Forget(outcome.document_id); !s.ok()) progress_.Note(s.ToString());
     }
   }
-  progress_.Note(std::to_string(completed) + " items processed and searchable");
+  progress_.Note(std::to_string(completed) + (completed == 1 ? " item" : " items") +
+                 " processed and searchable");
 }
 
 int Pusher::Run() {
