@@ -31,14 +31,14 @@ test-asan: deps
 	@ctest --preset asan -j $(JOBS)
 
 # The concurrent modules (journal, pipeline, HTTP server, the whole server under
-# storage faults) under ThreadSanitizer (clang).
+# storage faults, the push client's manifest and progress) under ThreadSanitizer (clang).
 TSAN_TESTS := sluice_store_tests sluice_faults_tests sluice_http_tests sluice_pipeline_tests \
-	sluice_app_tests
+	sluice_app_tests sluice_client_tests
 .PHONY: test-tsan
 test-tsan: deps
 	@cmake --preset tsan >/dev/null
 	@cmake --build --preset tsan -j $(JOBS) --target $(TSAN_TESTS)
-	@ctest --preset tsan -j $(JOBS) -L '^(store|faults|http|pipeline|app)$$'
+	@ctest --preset tsan -j $(JOBS) -L '^(store|faults|http|pipeline|app|client)$$'
 
 # The long versions of the reliability suites: 200 SIGKILLs, a 60 s flood, 5 min
 # per fuzz target. docs/RELIABILITY.md quotes their closing lines.

@@ -1,6 +1,7 @@
 #include "client/compressed_file.h"
 
 #include <fcntl.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -14,14 +15,24 @@ namespace {
 
 constexpr size_t kReadChunk = 1 << 20;
 
+// A file with no name in `dir`: nothing is left behind, whatever happens to the process.
+base::Result<base::UniqueFd> AnonymousFile(const std::filesystem::path& dir) {
+  int fd = open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (fd >= 0) return base::UniqueFd(fd);
+  // Some file systems have no O_TMPFILE: create a named file and unlink it at once.
+  std::string name = (dir / "sluice-push-XXXXXX").string();
+  fd = mkostemp(name.data(), O_CLOEXEC);
+  if (fd < 0) return base::ErrnoError("creating a temporary file in " + dir.string(), errno);
+  unlink(name.c_str());
+  return base::UniqueFd(fd);
+}
+
 // Moves the compressed output to the temporary file once it outgrows memory_limit.
 base::Status Spill(CompressedFile& out, uint64_t memory_limit,
                    const std::filesystem::path& temp_dir) {
   if (out.in_memory() && out.bytes.size() <= memory_limit) return base::Status::Ok();
   if (out.in_memory()) {
-    int fd = open(temp_dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-    if (fd < 0) return base::ErrnoError("creating a temporary file in " + temp_dir.string(), errno);
-    out.file = base::UniqueFd(fd);
+    SLUICE_ASSIGN_OR_RETURN(out.file, AnonymousFile(temp_dir));
   }
   base::PosixFs fs;
   SLUICE_RETURN_IF_ERROR(

@@ -55,7 +55,7 @@ base::Result<std::string> Decompress(codec::Compression compression, std::string
 
 // The whole file behind `fd`, read with pread as the upload does (the offset is left alone).
 std::string PreadAll(int fd) {
-  struct stat st{};
+  struct stat st {};
   EXPECT_EQ(fstat(fd, &st), 0);
   std::string out(static_cast<size_t>(st.st_size), '\0');
   size_t done = 0;
@@ -146,8 +146,7 @@ TEST_F(CompressFileTest, EmptyFile) {
     ASSERT_TRUE(out.ok()) << Name(compression) << ": " << out.status().ToString();
     EXPECT_TRUE(out->in_memory());
     EXPECT_EQ(out->size, 0u);
-    EXPECT_EQ(out->sha256_hex,
-              "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    EXPECT_EQ(out->sha256_hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
     EXPECT_EQ(out->compressed_size, out->bytes.size());
     if (compression != codec::Compression::kUncompressed) {
       auto back = Decompress(compression, out->bytes);
@@ -166,7 +165,7 @@ TEST_F(CompressFileTest, LargeOutputGoesToAnUnlinkedTemporaryFile) {
     EXPECT_TRUE(out->bytes.empty()) << Name(compression);
     EXPECT_EQ(out->size, input.size());
     EXPECT_EQ(out->sha256_hex, auth::Sha256Hex(input)) << Name(compression);
-    struct stat st{};
+    struct stat st {};
     ASSERT_EQ(fstat(out->file.get(), &st), 0);
     EXPECT_EQ(static_cast<uint64_t>(st.st_size), out->compressed_size) << Name(compression);
     EXPECT_EQ(st.st_nlink, 0u) << Name(compression) << ": the temporary file has a name";

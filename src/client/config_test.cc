@@ -40,7 +40,7 @@ TEST_F(ClientConfigTest, ReadsEveryKey) {
       "platform-url=https://platform.example.com\n"
       "\t\n"
       "api-key   =   xx-abc=def==  \n"  // the value keeps its own '='
-      "\torg\t=\tlocal\r\n"              // tabs and a CRLF line end
+      "\torg\t=\tlocal\r\n"             // tabs and a CRLF line end
       "source = my source\n");
   auto config = ReadClientConfig(file_);
   ASSERT_TRUE(config.ok()) << config.status().ToString();

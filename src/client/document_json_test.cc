@@ -65,9 +65,9 @@ TEST(MetadataMembersTest, SidecarObjectKeepsEveryValueType) {
 
 TEST(MetadataMembersTest, PairsOverrideSidecarAndStayStrings) {
   std::string ext;
-  auto members = MetadataMembers(R"({"author":"Ann","lang":"en","year":2024})",
-                                 Pairs{{"author", "Bob"}, {"year", "1999"}, {"extra", "a=b"}}, "",
-                                 &ext);
+  auto members =
+      MetadataMembers(R"({"author":"Ann","lang":"en","year":2024})",
+                      Pairs{{"author", "Bob"}, {"year", "1999"}, {"extra", "a=b"}}, "", &ext);
   ASSERT_TRUE(members.ok()) << members.status().ToString();
   const json::object got = MembersObject(*members);
   EXPECT_EQ(got.size(), 4u);
@@ -128,9 +128,16 @@ TEST(MetadataMembersTest, NonStringFileExtensionIsRefused) {
 }
 
 TEST(MetadataMembersTest, ReservedKeysAreRefusedInAnyCaseNamingTheKey) {
-  const std::vector<std::string> keys = {
-      "documentId", "DOCUMENTID", "data", "Data", "compressedBinaryData",
-      "CompressedBinaryDataFileId", "compressionType", "COMPRESSIONTYPE", "uri", "Uri"};
+  const std::vector<std::string> keys = {"documentId",
+                                         "DOCUMENTID",
+                                         "data",
+                                         "Data",
+                                         "compressedBinaryData",
+                                         "CompressedBinaryDataFileId",
+                                         "compressionType",
+                                         "COMPRESSIONTYPE",
+                                         "uri",
+                                         "Uri"};
   for (const std::string& key : keys) {
     std::string ext;
     auto from_sidecar = MetadataMembers("{" + JsonString(key) + ":\"x\"}", {}, "", &ext);

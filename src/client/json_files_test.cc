@@ -54,8 +54,7 @@ TEST(ReadPushJsonTest, DocumentIdIsPlacedFirst) {
   const std::string& text = entries->adds[0].json;
   EXPECT_EQ(text.rfind(R"({"documentId":"file:///b",)", 0), 0u) << text;
   const json::object doc = ParseObject(text);
-  EXPECT_EQ(Keys(doc),
-            (std::vector<std::string>{"documentId", "title", "fileExtension", "meta"}));
+  EXPECT_EQ(Keys(doc), (std::vector<std::string>{"documentId", "title", "fileExtension", "meta"}));
   EXPECT_EQ(doc.at("meta"), ParseObject(R"({"m":{"a":[1,2]}})").at("m"));
 }
 
@@ -101,11 +100,12 @@ TEST(ReadPushJsonTest, EmptyArrayHasNoEntries) {
 }
 
 TEST(ReadPushJsonTest, BatchWithKeysInAnyCase) {
-  for (std::string_view text : {
-           R"({"addOrUpdate":[{"documentId":"a","title":"A"},{"uri":"b"}],"delete":[{"documentId":"c"}]})",
-           R"({"AddOrUpdate":[{"DocumentId":"a","title":"A"},{"Uri":"b"}],"Delete":[{"DOCUMENTID":"c"}]})",
-           R"({"delete":[{"documentId":"c"}],"ADDORUPDATE":[{"documentID":"a","title":"A"},{"uri":"b"}]})",
-       }) {
+  for (
+      std::string_view text : {
+          R"({"addOrUpdate":[{"documentId":"a","title":"A"},{"uri":"b"}],"delete":[{"documentId":"c"}]})",
+          R"({"AddOrUpdate":[{"DocumentId":"a","title":"A"},{"Uri":"b"}],"Delete":[{"DOCUMENTID":"c"}]})",
+          R"({"delete":[{"documentId":"c"}],"ADDORUPDATE":[{"documentID":"a","title":"A"},{"uri":"b"}]})",
+      }) {
     auto entries = ReadPushJson(text);
     ASSERT_TRUE(entries.ok()) << text << ": " << entries.status().ToString();
     ASSERT_EQ(entries->adds.size(), 2u) << text;
@@ -143,8 +143,8 @@ TEST(ReadPushJsonTest, Utf8DocumentIdIsKept) {
 }
 
 TEST(ReadPushJsonTest, MissingDocumentIdNamesTheEntry) {
-  base::Status s = Failure(
-      R"({"addOrUpdate":[{"documentId":"a"},{"documentId":"b"},{"title":"no id"}]})");
+  base::Status s =
+      Failure(R"({"addOrUpdate":[{"documentId":"a"},{"documentId":"b"},{"title":"no id"}]})");
   EXPECT_EQ(s.code(), base::StatusCode::kInvalidArgument);
   EXPECT_NE(s.message().find("addOrUpdate[2]"), std::string::npos) << s.message();
   EXPECT_NE(s.message().find("documentId"), std::string::npos) << s.message();

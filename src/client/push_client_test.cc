@@ -52,9 +52,11 @@ HttpResponse Response(long status, std::string body) {  // NOLINT(google-runtime
 }
 
 TEST(DescribeHttpErrorTest, CoveoJsonErrorBody) {
-  EXPECT_EQ(DescribeHttpError(Response(
-                412, R"({"statusCode":412,"errorCode":"INVALID_PARAMETER","message":"orderingId is too old"})")),
-            "HTTP 412 INVALID_PARAMETER: orderingId is too old");
+  EXPECT_EQ(
+      DescribeHttpError(Response(
+          412,
+          R"({"statusCode":412,"errorCode":"INVALID_PARAMETER","message":"orderingId is too old"})")),
+      "HTTP 412 INVALID_PARAMETER: orderingId is too old");
   EXPECT_EQ(DescribeHttpError(Response(429, R"({"errorCode":"TOO_MANY_REQUESTS"})")),
             "HTTP 429 TOO_MANY_REQUESTS");
   EXPECT_EQ(DescribeHttpError(Response(400, R"({"message":"bad"})")), "HTTP 400: bad");
@@ -255,7 +257,8 @@ TEST_F(PushClientTest, RetriesTooManyRequestsAsTheServerSays) {
 
 TEST_F(PushClientTest, ClientErrorIsNotRetriedAndCarriesTheServersExplanation) {
   ScriptedServer server(
-      {{412, "", R"({"statusCode":412,"errorCode":"INVALID_PARAMETER","message":"bad orderingId"})"},
+      {{412, "",
+        R"({"statusCode":412,"errorCode":"INVALID_PARAMETER","message":"bad orderingId"})"},
        {202, "", ""}});
   PushClient client = Client(server.url(), RetryPolicy{5, 1, 10});
   auto response = client.PutDocument("doc-1", "{}", 1);
@@ -342,8 +345,9 @@ TEST_F(PushClientTest, PushApiPathSuffixOfTheUrlIsKept) {
   ASSERT_TRUE(push_v1.DeleteOlderThan(6, std::nullopt).ok());
   const auto requests = server.received();
   ASSERT_EQ(requests.size(), 2u);
-  EXPECT_EQ(requests[0].target,
-            "/v1/organizations/my%20org/sources/src%2F1/documents/olderthan?orderingId=5&queueDelay=3");
+  EXPECT_EQ(
+      requests[0].target,
+      "/v1/organizations/my%20org/sources/src%2F1/documents/olderthan?orderingId=5&queueDelay=3");
   EXPECT_EQ(requests[1].target,
             "/push/v1/organizations/my%20org/sources/src%2F1/documents/olderthan?orderingId=6");
 }
@@ -352,7 +356,8 @@ TEST_F(PushClientTest, FileContainerAndUploadFromAFile) {
   const std::filesystem::path path =
       std::filesystem::path(::testing::TempDir()) / ("push_client_" + base::NewUuid());
   const std::string bytes = std::string("compressed\0bytes", 16) + std::string(100'000, 'z');
-  std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  std::ofstream(path, std::ios::binary)
+      .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   base::UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
   std::filesystem::remove(path);
   ASSERT_TRUE(fd.valid());
@@ -387,8 +392,8 @@ TEST_F(PushClientTest, FileContainerAndUploadFromAFile) {
     EXPECT_TRUE(Contains(requests[i].headers, "content-type: application/octet-stream"));
     EXPECT_TRUE(Contains(requests[i].headers, "x-amz-meta-k: v"));
     EXPECT_FALSE(Contains(requests[i].headers, "authorization:")) << requests[i].headers;
-    EXPECT_TRUE(requests[i].body == bytes) << "upload " << i << " sent "
-                                          << requests[i].body.size() << " bytes";
+    EXPECT_TRUE(requests[i].body == bytes)
+        << "upload " << i << " sent " << requests[i].body.size() << " bytes";
   }
 }
 

@@ -285,6 +285,31 @@ class CommandsTest(unittest.TestCase):
         self.assertEqual(done.returncode, 2)
         self.assertIn("API key", done.stderr.decode())
 
+    def test_settings_come_from_flags_then_environment_then_the_settings_file(self):
+        config_home = os.path.join(self.tmp.name, "config-home")
+        os.makedirs(os.path.join(config_home, "sluice"), exist_ok=True)
+        with open(os.path.join(config_home, "sluice", "config"), "w") as f:
+            f.write(f"# written by the test\nurl = http://127.0.0.1:{self.sluice.port}\n"
+                    f"api-key = {API_KEY}\norg = local\n")
+        env = dict(self.cli.env, XDG_CONFIG_HOME=config_home)
+        for name in ("SLUICE_URL", "SLUICE_API_KEY"):
+            env.pop(name)
+
+        def sources(*flags, **extra_env):
+            return subprocess.run([self.sluice.binary, "sources", *flags],
+                                  env=dict(env, **extra_env), capture_output=True, timeout=60)
+
+        self.assertEqual(sources().returncode, 0)  # everything from the file
+        wrong = sources(SLUICE_API_KEY="xx-wrong")  # the environment wins over the file
+        self.assertEqual(wrong.returncode, 1)
+        self.assertIn("401", wrong.stderr.decode())
+        self.assertEqual(sources("--api-key", API_KEY, SLUICE_API_KEY="xx-wrong").returncode, 0)
+        with open(os.path.join(config_home, "sluice", "config"), "a") as f:
+            f.write("colour = blue\n")
+        bad = sources()
+        self.assertEqual(bad.returncode, 2)
+        self.assertIn("config:5: unknown key 'colour'", bad.stderr.decode())
+
     def test_wrong_api_key_fails_with_the_servers_words(self):
         somefile = os.path.join(self.make_dir("badkey", {"k.txt": "k"}), "k.txt")
         done = self.cli.run("push", somefile, "--api-key", "xx-not-a-key", "--no-manifest")
