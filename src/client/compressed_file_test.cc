@@ -192,6 +192,29 @@ TEST_F(CompressFileTest, MemoryLimitIsInclusive) {
   EXPECT_TRUE(PreadAll(over->file.get()) == input);
 }
 
+// Disabled: CompressFile leaves what Compressor::Finish emits in memory however large, unless
+// it had already spilled (compressed_file.cc, the Spill after Finish).
+TEST_F(CompressFileTest, DISABLED_NothingLargerThanTheLimitStaysInMemory) {
+  // Codecs hold input back and release it at Finish: what Finish adds counts too.
+  for (codec::Compression compression : kAllCompressions) {
+    for (size_t n : {size_t{0}, size_t{1000}, size_t{2000}, size_t{5000}, size_t{20'000},
+                     size_t{200'000}, size_t{1'500'000}}) {
+      const std::string input = RandomBytes(n);
+      auto out = Compress(input, compression, 1024);
+      ASSERT_TRUE(out.ok()) << Name(compression) << ": " << out.status().ToString();
+      if (out->in_memory()) {
+        EXPECT_LE(out->bytes.size(), 1024u) << Name(compression) << " of " << n << " bytes";
+      } else {
+        EXPECT_TRUE(out->bytes.empty());
+      }
+      // Random bytes do not shrink: from 2000 bytes on, the limit is exceeded.
+      if (n >= 2000) {
+        EXPECT_GT(out->compressed_size, 1024u) << Name(compression);
+      }
+    }
+  }
+}
+
 TEST_F(CompressFileTest, UnreadableDescriptorIsAnError) {
   const std::filesystem::path input = dir_ / "write-only";
   std::ofstream(input) << "some bytes";

@@ -35,8 +35,11 @@ base::Result<std::map<std::string, std::string>> ReadClientConfig(
     }
     const std::string key(Trim(text.substr(0, equals)));
     if (std::find(kKeys.begin(), kKeys.end(), key) == kKeys.end()) {
-      return base::InvalidArgument(where + ": unknown key '" + key +
-                                   "' (known: url, platform-url, api-key, org, source)");
+      std::string message = where;
+      message.append(": unknown key '")
+          .append(key)
+          .append("' (known: url, platform-url, api-key, org, source)");
+      return base::InvalidArgument(std::move(message));
     }
     out[key] = std::string(Trim(text.substr(equals + 1)));
   }

@@ -16,7 +16,7 @@ namespace {
 constexpr long kConnectTimeoutSeconds = 10;  // NOLINT(google-runtime-int)
 // A transfer that moves less than a byte a second for this long is given up (and retried).
 constexpr long kStallSeconds = 120;  // NOLINT(google-runtime-int)
-constexpr size_t kMaxResponseBytes = 256 * 1024 * 1024;
+constexpr size_t kMaxResponseBytes = size_t{256} << 20;
 
 struct Exchange {
   const HttpRequest* request = nullptr;
@@ -115,7 +115,9 @@ base::Result<HttpResponse> HttpClient::Send(const HttpRequest& request) {
   HeaderList headers;
   bool has_content_type = false;
   for (const auto& [name, value] : request.headers) {
-    headers.list = curl_slist_append(headers.list, (name + ": " + value).c_str());
+    std::string line = name;
+    line.append(": ").append(value);
+    headers.list = curl_slist_append(headers.list, line.c_str());
     if (base::AsciiLower(name) == "content-type") has_content_type = true;
   }
   // libcurl would add these on its own: "Expect: 100-continue" costs a round trip per upload,

@@ -27,7 +27,7 @@ base::Result<JsonFileEntry> Normalize(json::value& value, std::string_view where
                                    "' must be a non-empty string");
     }
     if (id.empty() || key == "documentid") id = it->value().as_string();
-    it = doc.erase(it);
+    it = doc.stable_erase(it);  // keeps the other keys in the file's order
   }
   if (id.empty()) return base::InvalidArgument(std::string(where) + " has no documentId");
   json::object out;

@@ -79,7 +79,11 @@ base::Result<std::vector<ItemOutcome>> LogFollower::Wait(
         auto it = waiting.find(StringField(e, "id"));
         if (it == waiting.end() || !IsFinal(task, result)) continue;
         if (!it->second.empty() && !request_id.empty() && it->second != request_id) continue;
-        std::string why = result == "COMPLETED" ? "" : task + (reason.empty() ? "" : ": " + reason);
+        std::string why;
+        if (result != "COMPLETED") {
+          why = task;
+          if (!reason.empty()) why.append(": ").append(reason);
+        }
         outcomes.push_back({it->first, result, std::move(why)});
         waiting.erase(it);
       }

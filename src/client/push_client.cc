@@ -99,7 +99,7 @@ int64_t PushClient::BackoffMs(int retry) {
   return std::uniform_int_distribution<int64_t>(ceiling / 2, ceiling)(random_);
 }
 
-base::Result<HttpResponse> PushClient::Call(HttpRequest request, std::string_view what) {
+base::Result<HttpResponse> PushClient::Call(const HttpRequest& request, std::string_view what) {
   for (int attempt = 1;; ++attempt) {
     auto response = http_.Send(request);
     std::string why;
@@ -157,13 +157,13 @@ base::Result<FileContainer> PushClient::CreateFileContainer() {
   return container;
 }
 
-base::Status PushClient::Upload(const FileContainer& container, const std::string& bytes) {
+base::Status PushClient::Upload(const FileContainer& container, std::string bytes) {
   HttpRequest request;
   request.method = "PUT";
   request.url = container.upload_uri;
   request.headers = container.required_headers;
-  request.body = bytes;
-  return Call(std::move(request), "uploading to file container " + container.file_id).status();
+  request.body = std::move(bytes);
+  return Call(request, "uploading to file container " + container.file_id).status();
 }
 
 base::Status PushClient::Upload(const FileContainer& container, int fd, uint64_t size) {
@@ -173,7 +173,7 @@ base::Status PushClient::Upload(const FileContainer& container, int fd, uint64_t
   request.headers = container.required_headers;
   request.body_fd = fd;
   request.body_size = size;
-  return Call(std::move(request), "uploading to file container " + container.file_id).status();
+  return Call(request, "uploading to file container " + container.file_id).status();
 }
 
 base::Result<HttpResponse> PushClient::PutDocument(std::string_view document_id,
@@ -243,7 +243,7 @@ base::Result<std::string> PushClient::Sources() {
   std::string url =
       platform_root_ + "/rest/organizations/" + PercentEncode(target_.organization) + "/sources";
   HttpRequest request = JsonRequest("GET", std::move(url), "");
-  SLUICE_ASSIGN_OR_RETURN(auto response, Call(std::move(request), "listing sources"));
+  SLUICE_ASSIGN_OR_RETURN(auto response, Call(request, "listing sources"));
   return std::move(response.body);
 }
 

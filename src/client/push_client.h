@@ -52,7 +52,7 @@ class PushClient {
 
   base::Result<FileContainer> CreateFileContainer();
   // PUTs the bytes to the container's uploadUri with its required headers.
-  base::Status Upload(const FileContainer& container, const std::string& bytes);
+  base::Status Upload(const FileContainer& container, std::string bytes);
   base::Status Upload(const FileContainer& container, int fd, uint64_t size);
   // Returns the response, whose request_id names the operation in the server's logs.
   base::Result<HttpResponse> PutDocument(std::string_view document_id, std::string body_json,
@@ -72,7 +72,7 @@ class PushClient {
  private:
   // Sends until a final answer: 2xx is a value; any other status an error with the server's
   // errorCode and message; 429, 5xx and network failures are retried per the policy.
-  base::Result<HttpResponse> Call(HttpRequest request, std::string_view what);
+  base::Result<HttpResponse> Call(const HttpRequest& request, std::string_view what);
   HttpRequest JsonRequest(std::string method, std::string url, std::string body) const;
   int64_t BackoffMs(int retry);
 

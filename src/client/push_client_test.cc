@@ -17,6 +17,7 @@
 #include <gtest/gtest.h>
 
 #include "base/ascii.h"
+#include "base/fs.h"
 #include "base/random.h"
 
 namespace sluice::client {

@@ -24,7 +24,7 @@ constexpr std::string_view kSidecarSuffix = ".meta.json";
 constexpr uint64_t kMaxSidecarBytes = 1 << 20;
 constexpr uint64_t kMaxJsonFileBytes = 1ull << 30;
 // Log lines are matched from a little before the push began, for a server clock behind ours.
-constexpr int64_t kClockSlackMs = 5 * 60 * 1000;
+constexpr int64_t kClockSlackMs = int64_t{5} * 60 * 1000;
 
 // Percent-encodes a path for a URI, keeping its slashes.
 std::string EncodePath(std::string_view path) {
@@ -207,7 +207,7 @@ void Pusher::Work(const std::vector<PushTask>& tasks) {
   }
   if (!last.items.empty() || !last.deletes.empty()) {
     PushClient client = MakeClient();
-    SendBatch(client, std::move(last));
+    SendBatch(client, last);
   }
 }
 
@@ -296,7 +296,7 @@ void Pusher::PushFile(PushClient& client, const PushTask& task) {
   base::Status uploaded =
       !container.ok() ? container.status()
       : compressed->in_memory()
-          ? client.Upload(*container, compressed->bytes)
+          ? client.Upload(*container, std::move(compressed->bytes))
           : client.Upload(*container, compressed->file.get(), compressed->compressed_size);
   if (!uploaded.ok()) {
     progress_.Failed(task.display, uploaded.message());
@@ -352,10 +352,10 @@ void Pusher::AddToBatch(PushClient& client, std::string json, bool is_delete, Ba
     (is_delete ? batch_.deletes : batch_.adds).push_back(std::move(json));
     batch_.items.push_back(std::move(item));
   }
-  if (!full.items.empty()) SendBatch(client, std::move(full));
+  if (!full.items.empty()) SendBatch(client, full);
 }
 
-void Pusher::SendBatch(PushClient& client, Batch batch) {
+void Pusher::SendBatch(PushClient& client, const Batch& batch) {
   std::string body = BatchFileJson(batch.adds, batch.deletes);
   base::Status status;
   std::string request_id;
@@ -365,7 +365,7 @@ void Pusher::SendBatch(PushClient& client, Batch batch) {
                                      HumanBytes(options_.container_limit));
   } else if (auto container = client.CreateFileContainer(); !container.ok()) {
     status = container.status();
-  } else if (status = client.Upload(*container, body); status.ok()) {
+  } else if (status = client.Upload(*container, std::move(body)); status.ok()) {
     auto response = client.PutBatch(container->file_id, ordering_id_);
     status = response.status();
     if (response.ok()) request_id = response->request_id;

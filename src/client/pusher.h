@@ -86,7 +86,7 @@ class Pusher {
   void PushFile(PushClient& client, const PushTask& task);
   void PushJsonFile(PushClient& client, const PushTask& task);
   void AddToBatch(PushClient& client, std::string json, bool is_delete, BatchedItem item);
-  void SendBatch(PushClient& client, Batch batch);
+  void SendBatch(PushClient& client, const Batch& batch);
   void Acknowledged(const std::vector<BatchedItem>& items, std::string_view how,
                     const std::string& request_id);
   void WaitForProcessing(PushClient& client);
