@@ -67,7 +67,7 @@ base::Result<CompressedFile> CompressFile(int fd, codec::Compression compression
   const size_t before = out.bytes.size();
   SLUICE_RETURN_IF_ERROR(compressor->Finish(&out.bytes));
   written += out.bytes.size() - before;
-  if (!out.in_memory()) SLUICE_RETURN_IF_ERROR(Spill(out, 0, temp_dir));
+  SLUICE_RETURN_IF_ERROR(Spill(out, memory_limit, temp_dir));
   out.compressed_size = written;
   SLUICE_ASSIGN_OR_RETURN(out.sha256_hex, hasher.FinishHex());
   return out;

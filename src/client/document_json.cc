@@ -25,6 +25,15 @@ bool IsReserved(std::string_view key) {
   return std::find(kReservedKeys.begin(), kReservedKeys.end(), lower) != kReservedKeys.end();
 }
 
+// Sets `key`, replacing a key that differs only in letter case: the Push API's keys are
+// case-insensitive, so "Title" from a sidecar and --title name the same thing.
+void Set(json::object& object, std::string_view key, json::value value) {
+  for (auto it = object.begin(); it != object.end();) {
+    it = base::EqualsIgnoreAsciiCase(it->key(), key) ? object.stable_erase(it) : std::next(it);
+  }
+  object[key] = std::move(value);
+}
+
 // The fixed part of a body: `{"documentId":…,"fileExtension":…,"compressionType":…`.
 std::string Head(const ItemDescription& item, codec::Compression compression,
                  bool with_document_id) {
@@ -53,10 +62,10 @@ base::Result<std::string> MetadataMembers(
     json::value sidecar = json::parse(sidecar_json, ec);
     if (ec) return base::InvalidArgument("is not valid JSON: " + ec.message());
     if (!sidecar.is_object()) return base::InvalidArgument("must hold a JSON object");
-    for (auto& [key, value] : sidecar.as_object()) merged[key] = std::move(value);
+    for (auto& [key, value] : sidecar.as_object()) Set(merged, key, std::move(value));
   }
-  for (const auto& [key, value] : pairs) merged[key] = value;
-  if (!title.empty()) merged["title"] = title;
+  for (const auto& [key, value] : pairs) Set(merged, key, json::string(value));
+  if (!title.empty()) Set(merged, "title", json::string(title));
   std::string members;
   for (const auto& [key, value] : merged) {
     if (IsReserved(key)) {

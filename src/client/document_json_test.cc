@@ -101,6 +101,17 @@ TEST(MetadataMembersTest, TitleWinsOverSidecarAndPairs) {
   EXPECT_EQ(MembersObject(*members).at("title"), "From sidecar");
 }
 
+TEST(MetadataMembersTest, KeysDifferingInLetterCaseAreOneKey) {
+  std::string ext;
+  auto members = MetadataMembers(R"({"Title":"From sidecar","Author":"Ann"})",
+                                 Pairs{{"AUTHOR", "Bob"}}, "Q3", &ext);
+  ASSERT_TRUE(members.ok()) << members.status().ToString();
+  const json::object got = MembersObject(*members);
+  EXPECT_EQ(got.size(), 2u) << *members;
+  EXPECT_EQ(got.at("title"), "Q3");
+  EXPECT_EQ(got.at("AUTHOR"), "Bob");
+}
+
 TEST(MetadataMembersTest, SidecarFileExtensionReplacesOutParam) {
   std::string ext = ".txt";
   auto members = MetadataMembers(R"({"fileExtension":".md","author":"Ann"})", {}, "", &ext);
