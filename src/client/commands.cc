@@ -152,7 +152,8 @@ Commands::Commands(CLI::App& app, Environment environment)
       ->capture_default_str();
   f.push
       ->add_option("--batch-bytes", f.options.batch_bytes,
-                   "Largest batch file of small items (0: push each on its own)")
+                   "Largest batch file of small items (0: push each on its own; --json: 5 MiB "
+                   "unless given, as Coveo's clients)")
       ->check(CLI::Range(uint64_t{0}, uint64_t{256} << 20))
       ->capture_default_str();
   f.push->add_option("--ordering-id", f.ordering_id,
@@ -247,6 +248,10 @@ int RunPush(Commands::Flags& f, const Environment& env) {
     options.metadata.emplace_back(pair.substr(0, equals), pair.substr(equals + 1));
   }
   if (f.push->count("--ordering-id") > 0) options.ordering_id = f.ordering_id;
+  // Coveo's clients send push JSON files in batches of 5 MiB; so does --json unless told.
+  if (options.json_files && f.push->count("--batch-bytes") == 0) {
+    options.batch_bytes = uint64_t{5} << 20;
+  }
   if (f.queue_delay >= 0) options.queue_delay_minutes = f.queue_delay;
   options.wait_timeout_ms = f.wait_timeout_seconds * 1000;
   options.temp_dir = env.tmpdir.empty() ? "/tmp" : env.tmpdir;
