@@ -102,83 +102,84 @@ PushClient Pusher::MakeClient() {
                     });
 }
 
-base::Result<std::vector<PushTask>> Pusher::Plan() {
-  std::vector<PushTask> tasks;
-  const bool one_item = options_.inputs.size() == 1;
-  if (!options_.document_id.empty() && !one_item) {
-    return base::InvalidArgument("--document-id names one item; give one file or -");
+PushTask Pusher::MakeTask(const fs::path& file, const std::string& relative,
+                          const std::string& prefix) const {
+  PushTask task;
+  task.path = file;
+  task.display = file.string();
+  task.document_id = prefix + EncodePath(relative);
+  task.file_extension =
+      options_.file_extension.empty() ? ExtensionOf(relative) : options_.file_extension;
+  fs::path sidecar = file;
+  sidecar += kSidecarSuffix;
+  std::error_code ec;
+  if (!options_.json_files && fs::is_regular_file(sidecar, ec)) task.sidecar = sidecar;
+  return task;
+}
+
+base::Status Pusher::PlanDirectory(const fs::path& dir, std::vector<PushTask>& tasks) const {
+  const std::string prefix = options_.uri_prefix.empty() ? DefaultPrefix(dir) : options_.uri_prefix;
+  std::vector<std::pair<std::string, fs::path>> files;
+  std::error_code ec;
+  fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec);
+  for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (!it->is_regular_file(ec)) continue;
+    const std::string relative = it->path().lexically_relative(dir).generic_string();
+    if (options_.json_files) {
+      if (EndsWith(relative, ".json")) files.emplace_back(relative, it->path());
+      continue;
+    }
+    // A sidecar describes the file it is named after, and is not an item itself.
+    if (EndsWith(relative, kSidecarSuffix)) {
+      const std::string& name = it->path().native();
+      if (fs::is_regular_file(name.substr(0, name.size() - kSidecarSuffix.size()), ec)) continue;
+    }
+    files.emplace_back(relative, it->path());
   }
-  for (const std::string& input : options_.inputs) {
-    if (input == "-") {
-      if (options_.json_files)
-        return base::InvalidArgument("--json reads files, not standard input");
-      if (options_.document_id.empty()) {
-        return base::InvalidArgument("standard input (-) needs --document-id");
-      }
-      tasks.push_back({"",
-                       "-",
-                       options_.document_id,
-                       options_.file_extension.empty() ? ExtensionOf(options_.document_id)
-                                                       : options_.file_extension,
-                       {}});
-      continue;
+  if (ec) return base::InvalidArgument(dir.string() + ": " + ec.message());
+  std::sort(files.begin(), files.end());
+  for (const auto& [relative, file] : files) tasks.push_back(MakeTask(file, relative, prefix));
+  return base::Status::Ok();
+}
+
+base::Status Pusher::PlanInput(const std::string& input, std::vector<PushTask>& tasks) const {
+  if (input == "-") {
+    if (options_.json_files) return base::InvalidArgument("--json reads files, not standard input");
+    if (options_.document_id.empty()) {
+      return base::InvalidArgument("standard input (-) needs --document-id");
     }
-    const fs::path path(input);
-    std::error_code ec;
-    const auto status = fs::status(path, ec);
-    if (ec || !fs::exists(status)) {
-      return base::InvalidArgument(input + ": no such file or directory");
-    }
-    auto add = [&](const fs::path& file, const std::string& relative, const std::string& prefix) {
-      PushTask task;
-      task.path = file;
-      task.display = file.string();
-      task.document_id = prefix + EncodePath(relative);
-      task.file_extension =
-          options_.file_extension.empty() ? ExtensionOf(relative) : options_.file_extension;
-      fs::path sidecar = file;
-      sidecar += kSidecarSuffix;
-      if (!options_.json_files && fs::is_regular_file(sidecar, ec)) task.sidecar = sidecar;
-      tasks.push_back(std::move(task));
-    };
-    if (fs::is_regular_file(status)) {
-      const std::string prefix =
-          options_.uri_prefix.empty()
-              ? DefaultPrefix(path.parent_path().empty() ? "." : path.parent_path())
-              : options_.uri_prefix;
-      add(path, path.filename().string(), prefix);
-      if (!options_.document_id.empty()) tasks.back().document_id = options_.document_id;
-      continue;
-    }
-    if (!fs::is_directory(status))
-      return base::InvalidArgument(input + ": not a file or directory");
+    const std::string extension = options_.file_extension.empty()
+                                      ? ExtensionOf(options_.document_id)
+                                      : options_.file_extension;
+    tasks.push_back({"", "-", options_.document_id, extension, {}});
+    return base::Status::Ok();
+  }
+  const fs::path path(input);
+  std::error_code ec;
+  const auto status = fs::status(path, ec);
+  if (ec || !fs::exists(status))
+    return base::InvalidArgument(input + ": no such file or directory");
+  if (fs::is_directory(status)) {
     if (!options_.document_id.empty()) {
       return base::InvalidArgument("--document-id names one item; " + input + " is a directory");
     }
-    const std::string prefix =
-        options_.uri_prefix.empty() ? DefaultPrefix(path) : options_.uri_prefix;
-    std::vector<std::pair<std::string, fs::path>> files;
-    fs::recursive_directory_iterator it(path, fs::directory_options::skip_permission_denied, ec);
-    if (ec) return base::InvalidArgument(input + ": " + ec.message());
-    for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      if (ec) return base::InvalidArgument(input + ": " + ec.message());
-      if (!it->is_regular_file(ec)) continue;
-      const std::string relative = it->path().lexically_relative(path).generic_string();
-      if (options_.json_files) {
-        if (EndsWith(relative, ".json")) files.emplace_back(relative, it->path());
-        continue;
-      }
-      // A sidecar describes the file it is named after, and is not an item itself.
-      if (EndsWith(relative, kSidecarSuffix)) {
-        fs::path described =
-            it->path().string().substr(0, it->path().string().size() - kSidecarSuffix.size());
-        if (fs::is_regular_file(described, ec)) continue;
-      }
-      files.emplace_back(relative, it->path());
-    }
-    std::sort(files.begin(), files.end());
-    for (const auto& [relative, file] : files) add(file, relative, prefix);
+    return PlanDirectory(path, tasks);
   }
+  if (!fs::is_regular_file(status)) return base::InvalidArgument(input + ": not a regular file");
+  const fs::path parent = path.parent_path().empty() ? fs::path(".") : path.parent_path();
+  tasks.push_back(
+      MakeTask(path, path.filename().string(),
+               options_.uri_prefix.empty() ? DefaultPrefix(parent) : options_.uri_prefix));
+  if (!options_.document_id.empty()) tasks.back().document_id = options_.document_id;
+  return base::Status::Ok();
+}
+
+base::Result<std::vector<PushTask>> Pusher::Plan() const {
+  if (!options_.document_id.empty() && options_.inputs.size() != 1) {
+    return base::InvalidArgument("--document-id names one item; give one file or -");
+  }
+  std::vector<PushTask> tasks;
+  for (const std::string& input : options_.inputs) SLUICE_RETURN_IF_ERROR(PlanInput(input, tasks));
   return tasks;
 }
 
@@ -211,18 +212,13 @@ void Pusher::Work(const std::vector<PushTask>& tasks) {
   }
 }
 
-void Pusher::PushFile(PushClient& client, const PushTask& task) {
-  progress_.Started(task.display);
+std::optional<Pusher::ReadFile> Pusher::ReadIfChanged(const PushTask& task) {
   base::UniqueFd fd(task.path.empty() ? dup(STDIN_FILENO)
                                       : open(task.path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) {
-    progress_.Failed(task.display, base::ErrnoError("opening", errno).message());
-    return;
-  }
   struct stat st {};
-  if (fstat(fd.get(), &st) != 0) {
-    progress_.Failed(task.display, base::ErrnoError("reading", errno).message());
-    return;
+  if (!fd.valid() || fstat(fd.get(), &st) != 0) {
+    progress_.Failed(task.display, base::ErrnoError("opening", errno).message());
+    return std::nullopt;
   }
   const int64_t mtime_ns = int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec;
   std::optional<ManifestEntry> prior;
@@ -232,13 +228,13 @@ void Pusher::PushFile(PushClient& client, const PushTask& task) {
   const auto size = static_cast<uint64_t>(st.st_size);
   if (prior && prior->size == size && prior->mtime_ns == mtime_ns) {
     progress_.Unchanged(task.display, size);
-    return;
+    return std::nullopt;
   }
   auto compressed =
       CompressFile(fd.get(), options_.compression, options_.inline_limit, options_.temp_dir);
   if (!compressed.ok()) {
     progress_.Failed(task.display, compressed.status().message());
-    return;
+    return std::nullopt;
   }
   ManifestEntry entry{task.document_id, task.display,           compressed->size,
                       mtime_ns,         compressed->sha256_hex, ordering_id_};
@@ -246,71 +242,84 @@ void Pusher::PushFile(PushClient& client, const PushTask& task) {
     // Touched but not changed: remember the new mtime so the next run need not read it.
     if (auto s = manifest_->Record({entry}); !s.ok()) progress_.Note(s.ToString());
     progress_.Unchanged(task.display, entry.size);
-    return;
+    return std::nullopt;
   }
+  return ReadFile{std::move(*compressed), std::move(entry)};
+}
+
+base::Result<ItemDescription> Pusher::Describe(const PushTask& task) const {
   ItemDescription item{task.document_id, task.file_extension, ""};
   std::string sidecar;
   if (!task.sidecar.empty()) {
-    auto text = ReadSmallFile(task.sidecar, kMaxSidecarBytes);
-    if (!text.ok()) {
-      progress_.Failed(task.display, text.status().message());
-      return;
-    }
-    sidecar = std::move(*text);
+    SLUICE_ASSIGN_OR_RETURN(sidecar, ReadSmallFile(task.sidecar, kMaxSidecarBytes));
   }
   auto members = MetadataMembers(sidecar, options_.metadata, options_.title, &item.file_extension);
   if (!members.ok()) {
-    progress_.Failed(task.display,
-                     (task.sidecar.empty() ? "the metadata " : task.sidecar.string() + " ") +
-                         members.status().message());
-    return;
+    return base::InvalidArgument(
+        (task.sidecar.empty() ? "the metadata " : task.sidecar.string() + " ") +
+        members.status().message());
   }
   item.members = std::move(*members);
+  return item;
+}
+
+void Pusher::PushFile(PushClient& client, const PushTask& task) {
+  progress_.Started(task.display);
+  std::optional<ReadFile> read = ReadIfChanged(task);
+  if (!read) return;
+  auto item = Describe(task);
+  if (!item.ok()) {
+    progress_.Failed(task.display, item.status().message());
+    return;
+  }
+  const CompressedFile& compressed = read->compressed;
+  BatchedItem batched{task.display, read->entry.size, read->entry, task.document_id};
   const uint64_t inline_size =
-      InlineDocumentJsonSize(item, compressed->compressed_size, options_.compression, false);
-  if (compressed->in_memory() && inline_size <= options_.inline_limit) {
+      InlineDocumentJsonSize(*item, compressed.compressed_size, options_.compression, false);
+  if (compressed.in_memory() && inline_size <= options_.inline_limit) {
     if (batching_) {
-      AddToBatch(client, InlineDocumentJson(item, compressed->bytes, options_.compression, true),
-                 false, BatchedItem{task.display, entry.size, entry, task.document_id});
+      AddToBatch(client, InlineDocumentJson(*item, compressed.bytes, options_.compression, true),
+                 false, std::move(batched));
       return;
     }
     auto response = client.PutDocument(
-        task.document_id, InlineDocumentJson(item, compressed->bytes, options_.compression, false),
+        task.document_id, InlineDocumentJson(*item, compressed.bytes, options_.compression, false),
         ordering_id_);
     if (!response.ok()) {
       progress_.Failed(task.display, response.status().message());
       return;
     }
-    Acknowledged({BatchedItem{task.display, entry.size, entry, task.document_id}}, "inline",
-                 response->request_id);
+    Acknowledged({batched}, "inline", response->request_id);
     return;
   }
-  if (compressed->compressed_size > options_.container_limit) {
-    progress_.Failed(task.display, "compressed to " + HumanBytes(compressed->compressed_size) +
-                                       ", over the file container limit of " +
-                                       HumanBytes(options_.container_limit) +
-                                       "; compress it more (--compression lzma) or split it");
+  auto request_id = SendThroughContainer(client, *item, read->compressed);
+  if (!request_id.ok()) {
+    progress_.Failed(task.display, request_id.status().message());
     return;
   }
-  auto container = client.CreateFileContainer();
-  base::Status uploaded =
-      !container.ok() ? container.status()
-      : compressed->in_memory()
-          ? client.Upload(*container, std::move(compressed->bytes))
-          : client.Upload(*container, compressed->file.get(), compressed->compressed_size);
-  if (!uploaded.ok()) {
-    progress_.Failed(task.display, uploaded.message());
-    return;
+  Acknowledged({batched}, "container", *request_id);
+}
+
+base::Result<std::string> Pusher::SendThroughContainer(PushClient& client,
+                                                       const ItemDescription& item,
+                                                       CompressedFile& compressed) {
+  if (compressed.compressed_size > options_.container_limit) {
+    return base::ResourceExhausted("compressed to " + HumanBytes(compressed.compressed_size) +
+                                   ", over the file container limit of " +
+                                   HumanBytes(options_.container_limit) +
+                                   "; compress it more (--compression lzma) or split it");
   }
-  auto response = client.PutDocument(
-      task.document_id,
-      ContainerDocumentJson(item, container->file_id, options_.compression, false), ordering_id_);
-  if (!response.ok()) {
-    progress_.Failed(task.display, response.status().message());
-    return;
-  }
-  Acknowledged({BatchedItem{task.display, entry.size, entry, task.document_id}}, "container",
-               response->request_id);
+  SLUICE_ASSIGN_OR_RETURN(auto container, client.CreateFileContainer());
+  SLUICE_RETURN_IF_ERROR(
+      compressed.in_memory()
+          ? client.Upload(container, std::move(compressed.bytes))
+          : client.Upload(container, compressed.file.get(), compressed.compressed_size));
+  SLUICE_ASSIGN_OR_RETURN(auto response,
+                          client.PutDocument(item.document_id,
+                                             ContainerDocumentJson(item, container.file_id,
+                                                                   options_.compression, false),
+                                             ordering_id_));
+  return std::move(response.request_id);
 }
 
 void Pusher::PushJsonFile(PushClient& client, const PushTask& task) {

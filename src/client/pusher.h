@@ -13,6 +13,8 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "client/compressed_file.h"
+#include "client/document_json.h"
 #include "client/manifest.h"
 #include "client/progress.h"
 #include "client/push_client.h"
@@ -81,9 +83,26 @@ class Pusher {
     std::string request_id;
   };
 
-  base::Result<std::vector<PushTask>> Plan();
+  // A changed file, read: its compressed bytes and what the manifest will say of it.
+  struct ReadFile {
+    CompressedFile compressed;
+    ManifestEntry entry;
+  };
+
+  base::Result<std::vector<PushTask>> Plan() const;
+  base::Status PlanInput(const std::string& input, std::vector<PushTask>& tasks) const;
+  base::Status PlanDirectory(const std::filesystem::path& dir, std::vector<PushTask>& tasks) const;
+  PushTask MakeTask(const std::filesystem::path& file, const std::string& relative,
+                    const std::string& prefix) const;
   void Work(const std::vector<PushTask>& tasks);
   void PushFile(PushClient& client, const PushTask& task);
+  // Reads and compresses the file unless the manifest shows it unchanged (reported, nullopt);
+  // a failure is reported too.
+  std::optional<ReadFile> ReadIfChanged(const PushTask& task);
+  base::Result<ItemDescription> Describe(const PushTask& task) const;
+  // Creates a file container, uploads the bytes, pushes the item naming it; the request id.
+  base::Result<std::string> SendThroughContainer(PushClient& client, const ItemDescription& item,
+                                                 CompressedFile& compressed);
   void PushJsonFile(PushClient& client, const PushTask& task);
   void AddToBatch(PushClient& client, std::string json, bool is_delete, BatchedItem item);
   void SendBatch(PushClient& client, const Batch& batch);
