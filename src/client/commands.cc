@@ -1,9 +1,16 @@
 #include "client/commands.h"
 
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <cstdio>
 #include <ctime>
+#include <functional>
 #include <optional>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -233,6 +240,45 @@ bool Commands::Chosen() const {
 
 namespace {
 
+// While it lives, SIGINT and SIGTERM stop the push cleanly: the first calls `stop` (no new file
+// is started; what is under way is acknowledged and recorded); a second ends the process at once.
+// Created before any worker thread, which inherits the blocked signals.
+class StopOnSignal {
+ public:
+  explicit StopOnSignal(std::function<void()> stop) : stop_(std::move(stop)) {
+    sigemptyset(&signals_);
+    sigaddset(&signals_, SIGINT);
+    sigaddset(&signals_, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals_, &previous_);
+    watcher_ = std::thread([this] { Watch(); });
+  }
+  ~StopOnSignal() {
+    done_.store(true);
+    watcher_.join();
+    pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
+  }
+  StopOnSignal(const StopOnSignal&) = delete;
+  StopOnSignal& operator=(const StopOnSignal&) = delete;
+
+ private:
+  void Watch() {
+    bool stopping = false;
+    const timespec tick{0, 200'000'000};
+    while (!done_.load()) {
+      if (sigtimedwait(&signals_, nullptr, &tick) < 0) continue;
+      if (stopping) _exit(Pusher::kInterruptedExitCode);
+      stopping = true;
+      stop_();
+    }
+  }
+
+  std::function<void()> stop_;
+  sigset_t signals_{};
+  sigset_t previous_{};
+  std::atomic<bool> done_{false};
+  std::thread watcher_;
+};
+
 int RunPush(Commands::Flags& f, const Environment& env) {
   PushOptions options = f.options;
   if (f.compression == "none") {
@@ -285,6 +331,7 @@ int RunPush(Commands::Flags& f, const Environment& env) {
   Progress progress(style, style == ProgressStyle::kTerminal ? stderr : stdout, clock,
                     env.terminal_width);
   Pusher pusher(std::move(options), f.target, f.policy, progress, manifest.get(), clock);
+  StopOnSignal stop_on_signal([&pusher] { pusher.Stop(); });
   return pusher.Run();
 }
 

@@ -33,7 +33,7 @@ LogFollower::LogFollower(PushClient& client, const base::Clock& clock, int64_t s
 
 base::Result<std::vector<ItemOutcome>> LogFollower::Wait(
     const std::unordered_map<std::string, std::string>& items, int64_t timeout_ms,
-    const std::function<void(size_t remaining)>& on_poll) {
+    const std::function<bool(size_t remaining)>& on_poll) {
   std::unordered_map<std::string, std::string> waiting = items;
   std::vector<ItemOutcome> outcomes;
   const int64_t deadline = clock_.NowMs() + timeout_ms;
@@ -41,7 +41,10 @@ base::Result<std::vector<ItemOutcome>> LogFollower::Wait(
                              json::serialize(json::string(client_.target().source)) +
                              "],\"excludeResults\":[\"WARNING\"]}";
   while (!waiting.empty()) {
-    on_poll(waiting.size());
+    if (!on_poll(waiting.size())) {
+      for (const auto& [id, request] : waiting) outcomes.push_back({id, "STOPPED", ""});
+      break;
+    }
     for (int page = 0;; ++page) {
       std::string query = "from=" + PercentEncode(base::FormatIso8601Ms(since_ms_)) +
                           "&perPage=" + std::to_string(kPerPage) + "&page=" + std::to_string(page);

@@ -16,7 +16,7 @@ namespace sluice::client {
 
 struct ItemOutcome {
   std::string document_id;
-  std::string result;  // COMPLETED, SKIPPED, ERROR, REJECTED, or TIMEOUT when none came
+  std::string result;  // COMPLETED, SKIPPED, ERROR, REJECTED; TIMEOUT or STOPPED when none came
   std::string reason;  // the log's task and reason for anything but COMPLETED
 };
 
@@ -27,10 +27,11 @@ class LogFollower {
 
   // `items` maps each documentId to the x-request-id of the push that carried it (empty when
   // the server sent none: then any line since `since_ms` counts). Polls until each has a final
-  // line or `timeout_ms` passes; `on_poll` is told how many are still waited for.
+  // line or `timeout_ms` passes (result TIMEOUT); `on_poll` is told how many are still waited
+  // for before each poll, and ends the wait by returning false (result STOPPED).
   base::Result<std::vector<ItemOutcome>> Wait(
       const std::unordered_map<std::string, std::string>& items, int64_t timeout_ms,
-      const std::function<void(size_t remaining)>& on_poll);
+      const std::function<bool(size_t remaining)>& on_poll);
 
  private:
   PushClient& client_;

@@ -190,7 +190,7 @@ void Pusher::Work(const std::vector<PushTask>& tasks) {
   for (int t = 0; t < threads; ++t) {
     workers.emplace_back([this, &tasks] {
       PushClient client = MakeClient();
-      for (size_t i; (i = next_task_.fetch_add(1)) < tasks.size();) {
+      for (size_t i; !stop_.load() && (i = next_task_.fetch_add(1)) < tasks.size();) {
         if (options_.json_files) {
           PushJsonFile(client, tasks[i]);
         } else {
@@ -413,19 +413,27 @@ void Pusher::WaitForProcessing(PushClient& client) {
   LogFollower follower(client, clock_, started_ms_ - kClockSlackMs);
   size_t last_remaining = 0;
   auto outcomes = follower.Wait(items, options_.wait_timeout_ms, [&](size_t remaining) {
-    if (remaining == last_remaining) return;
-    last_remaining = remaining;
-    progress_.Note("waiting for " + std::to_string(remaining) +
-                   (remaining == 1 ? " item" : " items") + " to be processed");
+    if (stop_.load()) return false;
+    if (remaining != last_remaining) {
+      last_remaining = remaining;
+      progress_.Note("waiting for " + std::to_string(remaining) +
+                     (remaining == 1 ? " item" : " items") + " to be processed");
+    }
+    return true;
   });
   if (!outcomes.ok()) {
     progress_.Failed("--wait", outcomes.status().message());
     return;
   }
   size_t completed = 0;
+  size_t stopped = 0;
   for (const auto& outcome : *outcomes) {
     if (outcome.result == "COMPLETED") {
       ++completed;
+      continue;
+    }
+    if (outcome.result == "STOPPED") {
+      ++stopped;
       continue;
     }
     const Pending& pending = pending_.at(outcome.document_id);
@@ -441,6 +449,38 @@ void Pusher::WaitForProcessing(PushClient& client) {
   }
   progress_.Note(std::to_string(completed) + (completed == 1 ? " item" : " items") +
                  " processed and searchable");
+  if (stopped > 0) {
+    progress_.Note("interrupted: stopped waiting for " + std::to_string(stopped) +
+                   " items (pushed, not yet processed)");
+  }
+}
+
+void Pusher::Stop() { stop_.store(true); }
+
+base::Status Pusher::BeginRebuild(PushClient& control) {
+  std::optional<uint64_t> unfinished = manifest_ ? manifest_->UnfinishedRebuild() : std::nullopt;
+  if (unfinished && !options_.ordering_id) {
+    ordering_id_ = *unfinished;
+    progress_.Note("resuming the rebuild with orderingId " + std::to_string(ordering_id_));
+  } else if (manifest_ != nullptr) {
+    SLUICE_RETURN_IF_ERROR(manifest_->BeginRebuild(ordering_id_));
+  }
+  return control.SetStatus("REBUILD");
+}
+
+void Pusher::FinishRebuild(PushClient& control) {
+  if (progress_.failed() > 0 || stop_.load()) {
+    // Deleting what is older now would delete the old versions of what was not pushed.
+    progress_.Note(
+        "the rebuild is not finished: not every item was pushed, so nothing older was deleted; "
+        "run the same command again to push the rest and finish");
+    if (auto s = control.SetStatus("IDLE"); !s.ok()) progress_.Note(s.message());
+    return;
+  }
+  base::Status s = control.DeleteOlderThan(ordering_id_, options_.queue_delay_minutes);
+  if (s.ok()) s = control.SetStatus("IDLE");
+  if (s.ok() && manifest_ != nullptr) s = manifest_->FinishRebuild(ordering_id_);
+  if (!s.ok()) progress_.Failed("--rebuild", s.message());
 }
 
 int Pusher::Run() {
@@ -453,17 +493,7 @@ int Pusher::Run() {
   PushClient control = MakeClient();
   ordering_id_ = options_.ordering_id.value_or(static_cast<uint64_t>(started_ms_));
   if (options_.rebuild) {
-    std::optional<uint64_t> unfinished = manifest_ ? manifest_->UnfinishedRebuild() : std::nullopt;
-    if (unfinished && !options_.ordering_id) {
-      ordering_id_ = *unfinished;
-      progress_.Note("resuming the rebuild with orderingId " + std::to_string(ordering_id_));
-    } else if (manifest_ != nullptr) {
-      if (auto s = manifest_->BeginRebuild(ordering_id_); !s.ok()) {
-        std::fprintf(stderr, "sluice push: %s\n", s.ToString().c_str());
-        return 1;
-      }
-    }
-    if (auto s = control.SetStatus("REBUILD"); !s.ok()) {
+    if (auto s = BeginRebuild(control); !s.ok()) {
       std::fprintf(stderr, "sluice push: %s\n", s.message().c_str());
       return 1;
     }
@@ -477,22 +507,16 @@ int Pusher::Run() {
   // One item goes on its own; many small ones share batch files (three requests a batch).
   batching_ = options_.batch_bytes > 0 && tasks->size() > 1;
   Work(*tasks);
-  if (options_.rebuild) {
-    if (progress_.failed() == 0) {
-      base::Status s = control.DeleteOlderThan(ordering_id_, options_.queue_delay_minutes);
-      if (s.ok()) s = control.SetStatus("IDLE");
-      if (s.ok() && manifest_ != nullptr) s = manifest_->FinishRebuild(ordering_id_);
-      if (!s.ok()) progress_.Failed("--rebuild", s.message());
-    } else {
-      // Deleting what is older now would delete the old versions of the items that failed.
-      progress_.Note(
-          "the rebuild is not finished: items failed, so nothing older was deleted; "
-          "run the same command again to push them and finish");
-      (void)control.SetStatus("IDLE");
-    }
+  if (options_.rebuild) FinishRebuild(control);
+  if (stop_.load()) {
+    const size_t started = std::min(next_task_.load(), tasks->size());
+    progress_.Note("interrupted: " + std::to_string(tasks->size() - started) +
+                   " files not started; run the same command again to push them");
+  } else if (options_.wait) {
+    WaitForProcessing(control);
   }
-  if (options_.wait) WaitForProcessing(control);
   progress_.Finish();
+  if (stop_.load()) return kInterruptedExitCode;
   return progress_.failed() == 0 ? 0 : 1;
 }
 

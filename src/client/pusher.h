@@ -60,9 +60,15 @@ class Pusher {
   Pusher(PushOptions options, Target target, RetryPolicy policy, Progress& progress,
          Manifest* manifest, const base::Clock& clock);
 
+  // The exit code of a push stopped by Stop(), as shells report an interrupted command.
+  static constexpr int kInterruptedExitCode = 130;
+
   // Pushes everything; the exit code: 0 when every item was pushed (and, with --wait,
-  // processed), 1 when any failed, 2 when the inputs are unusable.
+  // processed), 1 when any failed, 2 when the inputs are unusable, 130 when stopped.
   int Run();
+  // Ends the push early: no new file is started; what is under way is finished, acknowledged
+  // and recorded, then the summary is printed. Thread-safe (a signal watcher calls it).
+  void Stop();
 
  private:
   // What a batch entry stands for, reported once the server acknowledged the batch.
@@ -109,6 +115,8 @@ class Pusher {
   void Acknowledged(const std::vector<BatchedItem>& items, std::string_view how,
                     const std::string& request_id);
   void WaitForProcessing(PushClient& client);
+  base::Status BeginRebuild(PushClient& control);
+  void FinishRebuild(PushClient& control);
   PushClient MakeClient();
 
   PushOptions options_;
@@ -121,6 +129,7 @@ class Pusher {
   bool batching_ = false;
   int64_t started_ms_ = 0;
   std::atomic<size_t> next_task_{0};
+  std::atomic<bool> stop_{false};
 
   std::mutex batch_mutex_;
   Batch batch_;

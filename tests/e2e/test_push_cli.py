@@ -10,6 +10,7 @@ import json
 import os
 import pty
 import random
+import re
 import select
 import signal
 import subprocess
@@ -250,6 +251,35 @@ class CommandsTest(unittest.TestCase):
         self.assertNotIn("pushed  ", text)
         self.assertRegex(text, r"pushed 30 items \(")
         self.sluice.wait_for(lambda: self.count("ttyword") == 30, what="30 items searchable")
+
+    def test_ctrl_c_stops_cleanly_and_the_next_run_resumes(self):
+        corpus = self.make_dir("ctrlc", {f"c{i:03d}.txt": f"ctrlcword {i}\n" for i in range(300)})
+        # One file per request and one at a time: slow enough to be interrupted midway.
+        push = subprocess.Popen([self.sluice.binary, "push", corpus, "--parallel", "1",
+                                 "--batch-bytes", "0"], env=self.cli.env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        pushed = 0
+        while pushed < 20:
+            line = push.stdout.readline().decode()
+            self.assertTrue(line, "the push ended before it was interrupted")
+            pushed += line.startswith("pushed  ")
+        push.send_signal(signal.SIGINT)
+        rest = push.stdout.read().decode()
+        push.wait(timeout=60)
+        push.stderr.close()
+        push.stdout.close()
+        self.assertEqual(push.returncode, 130, rest)
+        self.assertRegex(rest, r"interrupted: \d+ files not started")
+        summary = rest.strip().splitlines()[-1]
+        match = re.match(r"pushed (\d+) items", summary)
+        self.assertTrue(match, summary)
+        done_before = int(match.group(1))
+        self.assertLess(done_before, 300)
+        # Every file the summary counts was acknowledged and recorded: the next run skips them.
+        done = self.cli.run("push", corpus)
+        self.assertEqual(done.returncode, 0, done.stdout)
+        self.assertIn(f"; {done_before} unchanged", done.stdout.decode())
+        self.sluice.wait_for(lambda: self.count("ctrlcword") == 300, what="300 items")
 
     def test_bad_arguments_give_one_line_and_exit_2(self):
         somefile = os.path.join(self.make_dir("args", {"a.txt": "a"}), "a.txt")
