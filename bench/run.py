@@ -37,7 +37,8 @@ RESULTS_DIR = os.path.join(BENCH_DIR, "results")
 DEFAULT_SLUICE = os.path.join(REPO, "build/release/src/app/sluice")
 # Scratch data lives on the repository's disk (never a tmpfs): disk-bound figures depend on it.
 SCRATCH_ROOT = os.path.join(REPO, "build", "bench-tmp")
-ORDER = ["stages", "formats", "upload", "pushes", "ingest", "freshness", "large_item", "search_latency"]
+ORDER = ["stages", "formats", "upload", "pushes", "ingest", "freshness", "large_item", "push_cli",
+         "search_latency"]
 
 sys.path.insert(0, os.path.join(REPO, "tests", "e2e"))
 

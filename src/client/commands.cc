@@ -58,6 +58,27 @@ std::string JsonText(const json::object& o, std::string_view key) {
   return json::serialize(*v);
 }
 
+std::string UpperCase(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return text;
+}
+
+// The array an API answered: the answer itself (`key` empty) or its member `key`.
+base::Result<json::array> AnswerArray(const std::string& body, std::string_view key,
+                                      std::string_view api) {
+  boost::system::error_code ec;
+  json::value answer = json::parse(body, ec);
+  json::value* list = &answer;
+  if (!ec && !key.empty())
+    list = answer.is_object() ? answer.as_object().if_contains(key) : nullptr;
+  if (ec || list == nullptr || !list->is_array()) {
+    return base::InvalidArgument("the " + std::string(api) + " answered without " +
+                                 (key.empty() ? std::string("a list") : std::string(key)) + ": " +
+                                 body.substr(0, 200));
+  }
+  return std::move(list->as_array());
+}
+
 // An ISO 8601 date (2026-11-26, 2026-11-26T10:00:00Z) or an orderingId.
 std::optional<uint64_t> ParseOrderingIdOrDate(const std::string& text) {
   if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos) {
@@ -378,11 +399,7 @@ int RunDelete(Commands::Flags& f) {
 
 int RunStatus(Commands::Flags& f) {
   PushClient client = MakeClient(f);
-  const std::string type = [&] {
-    std::string upper = f.status_type;
-    for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return upper;
-  }();
+  const std::string type = UpperCase(f.status_type);
   if (auto s = client.SetStatus(type); !s.ok()) return Fail("status", s);
   std::printf("source %s is now %s\n", f.target.source.c_str(), type.c_str());
   return 0;
@@ -397,15 +414,10 @@ int RunSearch(Commands::Flags& f) {
     std::printf("%s\n", body->c_str());
     return 0;
   }
-  boost::system::error_code ec;
-  json::value answer = json::parse(*body, ec);
-  const json::object* object = ec ? nullptr : answer.if_object();
-  const json::value* results = object ? object->if_contains("results") : nullptr;
-  if (results == nullptr || !results->is_array()) {
-    return Fail("search", base::InvalidArgument("the Search API answered without results"));
-  }
+  auto results = AnswerArray(*body, "results", "Search API");
+  if (!results.ok()) return Fail("search", results.status());
   int rank = 0;
-  for (const auto& r : results->as_array()) {
+  for (const auto& r : *results) {
     if (!r.is_object()) continue;
     const auto& result = r.as_object();
     std::printf("%d. %s\n   %s\n", ++rank, JsonText(result, "title").c_str(),
@@ -414,7 +426,10 @@ int RunSearch(Commands::Flags& f) {
       std::printf("   %s\n", excerpt.c_str());
     }
   }
-  std::printf("%d of %s results\n", rank, JsonText(*object, "totalCount").c_str());
+  boost::system::error_code ec;
+  const json::value answer = json::parse(*body, ec);  // parsed before: no error here
+  const std::string total = answer.is_object() ? JsonText(answer.as_object(), "totalCount") : "?";
+  std::printf("%d of %s results\n", rank, total.c_str());
   return 0;
 }
 
@@ -433,10 +448,7 @@ int RunLogs(Commands::Flags& f) {
                       "&perPage=" + std::to_string(f.log_limit);
   if (!f.log_uri.empty()) query += "&documentId=" + PercentEncode(f.log_uri);
   json::array results;
-  for (std::string r : f.log_results) {
-    for (char& c : r) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    results.emplace_back(r);
-  }
+  for (const std::string& r : f.log_results) results.emplace_back(UpperCase(r));
   json::object filter{{"sourcesIds", json::array{json::string(f.target.source)}}};
   if (!results.empty()) filter["results"] = std::move(results);
   auto body = client.Logs(query, json::serialize(filter));
@@ -445,14 +457,9 @@ int RunLogs(Commands::Flags& f) {
     std::printf("%s\n", body->c_str());
     return 0;
   }
-  boost::system::error_code ec;
-  json::value answer = json::parse(*body, ec);
-  const json::object* object = ec ? nullptr : answer.if_object();
-  const json::value* entries = object ? object->if_contains("documentLogEntries") : nullptr;
-  if (entries == nullptr || !entries->is_array()) {
-    return Fail("logs", base::InvalidArgument("the Logs API answered without documentLogEntries"));
-  }
-  for (const auto& line : entries->as_array()) {
+  auto entries = AnswerArray(*body, "documentLogEntries", "Logs API");
+  if (!entries.ok()) return Fail("logs", entries.status());
+  for (const auto& line : *entries) {
     if (!line.is_object()) continue;
     const auto& e = line.as_object();
     std::string reason;
@@ -475,12 +482,9 @@ int RunSources(Commands::Flags& f) {
     std::printf("%s\n", body->c_str());
     return 0;
   }
-  boost::system::error_code ec;
-  json::value answer = json::parse(*body, ec);
-  if (ec || !answer.is_array()) {
-    return Fail("sources", base::InvalidArgument("the Platform API answered without a list"));
-  }
-  for (const auto& s : answer.as_array()) {
+  auto sources = AnswerArray(*body, "", "Platform API");
+  if (!sources.ok()) return Fail("sources", sources.status());
+  for (const auto& s : *sources) {
     if (!s.is_object()) continue;
     const auto& source = s.as_object();
     std::printf("%s  %s  %s\n", JsonText(source, "id").c_str(),
