@@ -80,19 +80,6 @@ std::string OneDecimal(double value) {
   return buf;
 }
 
-// "512 B", "12.3 KiB", "1.0 GiB": the largest unit in which the rounded figure stays < 1024.
-std::string HumanBytes(double bytes) {
-  static constexpr const char* kUnits[] = {"KiB", "MiB", "GiB", "TiB", "PiB"};
-  if (bytes < 1024) return std::to_string(static_cast<uint64_t>(std::llround(bytes))) + " B";
-  double value = bytes / 1024;
-  size_t unit = 0;
-  while (unit + 1 < std::size(kUnits) && std::round(value * 10) / 10 >= 1024) {
-    value /= 1024;
-    ++unit;
-  }
-  return OneDecimal(value) + " " + kUnits[unit];
-}
-
 // "0:12", "59:59", "1:00:00"
 std::string Duration(int64_t seconds) {
   char buf[64];
@@ -132,8 +119,8 @@ void Progress::Pushed(std::string_view path, uint64_t bytes, std::string_view ho
   ++pushed_;
   pushed_bytes_ += bytes;
   if (style_ == ProgressStyle::kLines) {
-    PrintLocked("pushed  " + Printable(path) + "  " + HumanBytes(static_cast<double>(bytes)) +
-                "  " + Printable(how) + "\n");
+    PrintLocked("pushed  " + Printable(path) + "  " + FormatBytes(bytes) + "  " + Printable(how) +
+                "\n");
   } else if (style_ == ProgressStyle::kJson) {
     boost::json::object o{
         {"event", "pushed"}, {"path", Json(path)}, {"bytes", bytes}, {"how", Json(how)}};
@@ -239,13 +226,13 @@ std::string Progress::StatusLineLocked(int64_t now_ms) const {
 
   std::string line = "  " + Count(done_items);
   if (planned_items_ > 0) line += "/" + Count(std::max(planned_items_, done_items));
-  line += " items  " + HumanBytes(static_cast<double>(done_bytes));
+  line += " items  " + FormatBytes(done_bytes);
   if (planned_bytes_ > 0) {
-    line += "/" + HumanBytes(static_cast<double>(std::max(planned_bytes_, done_bytes)));
+    line += "/" + FormatBytes(std::max(planned_bytes_, done_bytes));
   }
   if (elapsed_ms > 0) {
     double rate = static_cast<double>(done_bytes) * 1000 / static_cast<double>(elapsed_ms);
-    line += "  " + HumanBytes(rate) + "/s";
+    line += "  " + FormatBytes(rate) + "/s";
     // The time left at the pace so far, by bytes when the plan knows them, else by items.
     double left = 0;
     if (planned_bytes_ > 0 && done_bytes > 0) {
@@ -276,10 +263,9 @@ std::string Progress::StatusLineLocked(int64_t now_ms) const {
 std::string Progress::SummaryLocked(int64_t now_ms) const {
   double seconds = static_cast<double>(now_ms - start_ms_) / 1000;
   std::string text = "pushed " + Plural(pushed_, "item", "items") + " (" +
-                     HumanBytes(static_cast<double>(pushed_bytes_)) + ") in " +
-                     OneDecimal(seconds) + " s";
+                     FormatBytes(pushed_bytes_) + ") in " + OneDecimal(seconds) + " s";
   if (seconds > 0) {
-    text += ", " + HumanBytes(static_cast<double>(pushed_bytes_) / seconds) + "/s";
+    text += ", " + FormatBytes(static_cast<double>(pushed_bytes_) / seconds) + "/s";
   }
   if (unchanged_ > 0) text += "; " + Count(unchanged_) + " unchanged";
   if (retries_ > 0) text += "; " + Plural(retries_, "retry", "retries");
@@ -302,6 +288,18 @@ std::string Progress::JsonSummaryLocked(int64_t now_ms) const {
       {"bytes", pushed_bytes_},  {"seconds", static_cast<double>(now_ms - start_ms_) / 1000},
       {"retries", retries_},     {"failures", std::move(failures)}};
   return boost::json::serialize(o) + "\n";
+}
+
+std::string FormatBytes(double bytes) {
+  static constexpr const char* kUnits[] = {"KiB", "MiB", "GiB", "TiB", "PiB"};
+  if (bytes < 1024) return std::to_string(static_cast<uint64_t>(std::llround(bytes))) + " B";
+  double value = bytes / 1024;
+  size_t unit = 0;
+  while (unit + 1 < std::size(kUnits) && std::round(value * 10) / 10 >= 1024) {
+    value /= 1024;
+    ++unit;
+  }
+  return OneDecimal(value) + " " + kUnits[unit];
 }
 
 }  // namespace sluice::client

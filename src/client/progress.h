@@ -89,4 +89,8 @@ class Progress {
   bool finished_ = false;
 };
 
+// "512 B", "12.3 KiB", "1.0 GiB": the largest unit in which the rounded figure stays < 1024.
+std::string FormatBytes(double bytes);
+inline std::string FormatBytes(uint64_t bytes) { return FormatBytes(static_cast<double>(bytes)); }
+
 }  // namespace sluice::client

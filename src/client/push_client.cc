@@ -11,10 +11,6 @@ namespace {
 
 namespace json = boost::json;
 
-bool EndsWith(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
 std::string WithoutTrailingSlash(std::string url) {
   while (!url.empty() && url.back() == '/') url.pop_back();
   return url;
@@ -68,7 +64,7 @@ PushClient::PushClient(Target target, RetryPolicy policy, RetryObserver on_retry
   std::string url = WithoutTrailingSlash(target_.url);
   std::string push_path = "/push/v1";
   for (std::string_view suffix : {"/push/v1", "/v1"}) {
-    if (EndsWith(url, suffix)) {
+    if (url.ends_with(suffix)) {
       push_path = suffix;
       url.resize(url.size() - suffix.size());
       break;

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "base/ascii.h"
+#include "base/fs.h"
 #include "client/compressed_file.h"
 #include "client/document_json.h"
 #include "client/json_files.h"
@@ -56,32 +57,14 @@ std::string ExtensionOf(std::string_view name) {
   return base::AsciiLower(name.substr(dot));
 }
 
-bool EndsWith(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
-base::Result<std::string> ReadSmallFile(const fs::path& path, uint64_t limit) {
-  base::UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) return base::ErrnoError("opening " + path.string(), errno);
-  std::string out;
-  char buffer[64 * 1024];
-  for (;;) {
-    ssize_t got = read(fd.get(), buffer, sizeof buffer);
-    if (got < 0 && errno == EINTR) continue;
-    if (got < 0) return base::ErrnoError("reading " + path.string(), errno);
-    if (got == 0) return out;
-    out.append(buffer, static_cast<size_t>(got));
-    if (out.size() > limit) {
-      return base::ResourceExhausted(path.string() + " is larger than " + std::to_string(limit) +
-                                     " bytes");
-    }
+// The file's bytes, unless it is larger than `limit` (a sidecar or JSON file is read whole).
+base::Result<std::string> ReadFileUpTo(const fs::path& path, uint64_t limit) {
+  std::error_code ec;
+  const uintmax_t size = fs::file_size(path, ec);
+  if (!ec && size > limit) {
+    return base::ResourceExhausted(path.string() + " is larger than " + FormatBytes(limit));
   }
-}
-
-std::string HumanBytes(uint64_t bytes) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.1f MiB", static_cast<double>(bytes) / (1 << 20));
-  return text;
+  return base::ReadFile(path);
 }
 
 }  // namespace
@@ -126,11 +109,11 @@ base::Status Pusher::PlanDirectory(const fs::path& dir, std::vector<PushTask>& t
     if (!it->is_regular_file(ec)) continue;
     const std::string relative = it->path().lexically_relative(dir).generic_string();
     if (options_.json_files) {
-      if (EndsWith(relative, ".json")) files.emplace_back(relative, it->path());
+      if (relative.ends_with(".json")) files.emplace_back(relative, it->path());
       continue;
     }
     // A sidecar describes the file it is named after, and is not an item itself.
-    if (EndsWith(relative, kSidecarSuffix)) {
+    if (relative.ends_with(kSidecarSuffix)) {
       const std::string& name = it->path().native();
       if (fs::is_regular_file(name.substr(0, name.size() - kSidecarSuffix.size()), ec)) continue;
     }
@@ -251,7 +234,7 @@ base::Result<ItemDescription> Pusher::Describe(const PushTask& task) const {
   ItemDescription item{task.document_id, task.file_extension, ""};
   std::string sidecar;
   if (!task.sidecar.empty()) {
-    SLUICE_ASSIGN_OR_RETURN(sidecar, ReadSmallFile(task.sidecar, kMaxSidecarBytes));
+    SLUICE_ASSIGN_OR_RETURN(sidecar, ReadFileUpTo(task.sidecar, kMaxSidecarBytes));
   }
   auto members = MetadataMembers(sidecar, options_.metadata, options_.title, &item.file_extension);
   if (!members.ok()) {
@@ -304,9 +287,9 @@ base::Result<std::string> Pusher::SendThroughContainer(PushClient& client,
                                                        const ItemDescription& item,
                                                        CompressedFile& compressed) {
   if (compressed.compressed_size > options_.container_limit) {
-    return base::ResourceExhausted("compressed to " + HumanBytes(compressed.compressed_size) +
+    return base::ResourceExhausted("compressed to " + FormatBytes(compressed.compressed_size) +
                                    ", over the file container limit of " +
-                                   HumanBytes(options_.container_limit) +
+                                   FormatBytes(options_.container_limit) +
                                    "; compress it more (--compression lzma) or split it");
   }
   SLUICE_ASSIGN_OR_RETURN(auto container, client.CreateFileContainer());
@@ -324,7 +307,7 @@ base::Result<std::string> Pusher::SendThroughContainer(PushClient& client,
 
 void Pusher::PushJsonFile(PushClient& client, const PushTask& task) {
   progress_.Started(task.display);
-  auto text = ReadSmallFile(task.path, kMaxJsonFileBytes);
+  auto text = ReadFileUpTo(task.path, kMaxJsonFileBytes);
   if (!text.ok()) {
     progress_.Failed(task.display, text.status().message());
     return;
@@ -369,9 +352,9 @@ void Pusher::SendBatch(PushClient& client, const Batch& batch) {
   base::Status status;
   std::string request_id;
   if (body.size() > options_.container_limit) {
-    status = base::ResourceExhausted("the batch is " + HumanBytes(body.size()) +
+    status = base::ResourceExhausted("the batch is " + FormatBytes(body.size()) +
                                      ", over the file container limit of " +
-                                     HumanBytes(options_.container_limit));
+                                     FormatBytes(options_.container_limit));
   } else if (auto container = client.CreateFileContainer(); !container.ok()) {
     status = container.status();
   } else if (status = client.Upload(*container, std::move(body)); status.ok()) {
