@@ -66,6 +66,11 @@ bench: build
 	@./scripts/install-bench-deps.sh
 	@python3 bench/run.py --sluice $(SLUICE) $(BENCH_ARGS)
 
+# The Debian package (cmake/Packaging.cmake, packaging/): $(BUILD_DIR)/sluice_<version>_<arch>.deb.
+.PHONY: deb
+deb: build
+	@cd $(BUILD_DIR) && cpack -G DEB
+
 format:
 	@git ls-files '*.cc' '*.h' | xargs clang-format -i
 

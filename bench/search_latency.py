@@ -23,6 +23,7 @@ import json
 import os
 import platform
 import random
+import re
 import secrets
 import shutil
 import signal
@@ -187,12 +188,12 @@ class SluiceServer:
                  "--listen", f"127.0.0.1:{self.port}", "--rate-limit", "0"],
                 env=dict(os.environ, SLUICE_API_KEY=self.key), stdout=log,
                 stderr=subprocess.STDOUT)
-        ready = f"Sluice listening on http://127.0.0.1:{self.port}\n"
+        ready = re.compile(rf"Sluice listening on http://127\.0\.0\.1:{self.port}[\"\n]")
         deadline = time.time() + 60
         while time.time() < deadline:
             with open(log_path) as f:
                 text = f.read()
-            if ready in text:
+            if ready.search(text):
                 return
             if self.proc.poll() is not None:
                 break

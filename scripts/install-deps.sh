@@ -11,7 +11,7 @@ packages=(
   libsqlite3-dev libxapian-dev zlib1g-dev liblzma-dev libisal-dev libssl-dev libxml2-dev
   libpoppler-cpp-dev libzip-dev libgmime-3.0-dev libmagic-dev libicu-dev libexttextcat-dev
   libexttextcat-data
-  libcli11-dev libcurl4-openssl-dev
+  libcli11-dev libcurl4-openssl-dev prometheus-cpp-dev libsystemd-dev
   # test
   libgtest-dev libgmock-dev curl python3 procps
   # an independent SigV4 signer to cross-check the upload URL verifier
@@ -26,6 +26,8 @@ packages=(
   nodejs
   # the console's browser test drives Debian's chromium with playwright-core
   chromium
+  # the Debian package: dpkg-shlibdeps for its Depends; its test renders the man page
+  dpkg-dev man-db
 )
 if [ $# -gt 0 ]; then
   packages=("$@")

@@ -4,21 +4,90 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 #include <string_view>
+#include <thread>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
+#include "app/backup.h"
+#include "app/serve_command.h"
 #include "app/server.h"
 #include "client/commands.h"
 #include "extract/sandbox.h"
 
+#include <systemd/sd-daemon.h>
+
 namespace {
 
-int Serve(const sluice::app::ServeConfig& config) {
+using sluice::app::BootstrapInfo;
+using sluice::telemetry::Logger;
+
+// Tells systemd (Type=notify) how the service is doing; a no-op when not started by systemd.
+void Notify(const std::string& state) { (void)sd_notify(0, state.c_str()); }
+
+// What the operator needs once the server listens: where to push, search and browse, and
+// where the first API key is. The key itself goes to the terminal only, never into a log.
+void Announce(sluice::app::Server& server, const sluice::app::ServeConfig& config,
+              bool stdout_is_terminal) {
+  const BootstrapInfo& boot = server.bootstrap();
+  const std::string host = config.listen.substr(0, config.listen.rfind(':'));
+  const std::string base = "http://" + host + ":" + std::to_string(server.port());
+  const std::string org = base + "/push/v1/organizations/" + boot.organization_id;
+  const std::string push_api = org + "/sources/" + boot.source_id + "/documents";
+  std::string key = "created earlier (stored hashed)";
+  if (boot.new_api_key) {
+    key = "generated, in " + boot.new_api_key_file.string() + " (stored hashed)";
+  } else if (boot.api_key_from_config) {
+    key = "from --api-key or SLUICE_API_KEY";
+  }
+  if (config.log_format == "json") {
+    server.logger().Info("Sluice listening on " + base, {{"url", base},
+                                                         {"organization", boot.organization_id},
+                                                         {"source", boot.source_id},
+                                                         {"apiKey", key},
+                                                         {"pushApi", push_api},
+                                                         {"fileContainers", org + "/files"},
+                                                         {"searchApi", base + "/rest/search/v2"},
+                                                         {"contentBrowser", base + "/"}});
+    return;
+  }
+  if (boot.new_api_key && stdout_is_terminal) {
+    key = *boot.new_api_key + "  (shown once here; also in " + boot.new_api_key_file.string() + ")";
+  }
+  std::printf("Sluice listening on %s\n", base.c_str());
+  std::printf("  organization:    %s\n", boot.organization_id.c_str());
+  std::printf("  source:          %s\n", boot.source_id.c_str());
+  std::printf("  API key:         %s\n", key.c_str());
+  std::printf("  Push API:        %s\n", push_api.c_str());
+  std::printf("  File containers: %s/files\n", org.c_str());
+  std::printf("  Search API:      %s/rest/search/v2\n", base.c_str());
+  std::printf("  Content Browser: %s/\n", base.c_str());
+  std::fflush(stdout);
+}
+
+// Waits for SIGINT or SIGTERM, telling systemd's watchdog every half of its interval that the
+// server is alive meanwhile. Returns the signal.
+int WaitForStopSignal(const sigset_t& stop_signals) {
+  uint64_t watchdog_usec = 0;
+  const bool watchdog = sd_watchdog_enabled(0, &watchdog_usec) > 0 && watchdog_usec > 0;
+  const uint64_t wait_usec = watchdog ? watchdog_usec / 2 : uint64_t{3600} * 1000000;
+  for (;;) {
+    timespec wait{static_cast<time_t>(wait_usec / 1000000),
+                  static_cast<long>((wait_usec % 1000000) * 1000)};
+    const int signal_number = sigtimedwait(&stop_signals, nullptr, &wait);
+    if (signal_number > 0) return signal_number;
+    if (watchdog) Notify("WATCHDOG=1");
+  }
+}
+
+int Serve(const sluice::app::ServeConfig& config, bool stdout_is_terminal) {
   // Block the stop signals before any thread starts, so all threads inherit
-  // the mask and sigwait below receives them.
+  // the mask and sigtimedwait below receives them.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
@@ -30,36 +99,42 @@ int Serve(const sluice::app::ServeConfig& config) {
     std::fprintf(stderr, "sluice: %s\n", server.status().ToString().c_str());
     return 1;
   }
+  Logger& logger = (*server)->logger();
   if (auto s = (*server)->Start(); !s.ok()) {
-    std::fprintf(stderr, "sluice: %s\n", s.ToString().c_str());
+    logger.Error("cannot start", {{"error", s.ToString()}});
     return 1;
   }
-  const auto& boot = (*server)->bootstrap();
-  std::string host = config.listen.substr(0, config.listen.rfind(':'));
-  std::string base = "http://" + host + ":" + std::to_string((*server)->port());
-  std::printf("Sluice listening on %s\n", base.c_str());
-  std::printf("  organization:    %s\n", boot.organization_id.c_str());
-  std::printf("  source:          %s\n", boot.source_id.c_str());
-  if (boot.new_api_key) {
-    std::printf("  API key:         %s  (shown once; stored hashed)\n", boot.new_api_key->c_str());
-  } else if (boot.api_key_from_env) {
-    std::printf("  API key:         from SLUICE_API_KEY\n");
-  } else {
-    std::printf("  API key:         already created earlier (stored hashed)\n");
-  }
-  std::printf("  Push API:        %s/push/v1/organizations/%s/sources/%s/documents\n", base.c_str(),
-              boot.organization_id.c_str(), boot.source_id.c_str());
-  std::printf("  File containers: %s/push/v1/organizations/%s/files\n", base.c_str(),
-              boot.organization_id.c_str());
-  std::printf("  Search API:      %s/rest/search/v2\n", base.c_str());
-  std::printf("  Content Browser: %s/\n", base.c_str());
-  std::fflush(stdout);
+  Announce(**server, config, stdout_is_terminal);
+  Notify("READY=1\nSTATUS=serving on port " + std::to_string((*server)->port()));
 
-  int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
-  std::printf("sluice: stopping\n");
-  std::fflush(stdout);
+  const int signal_number = WaitForStopSignal(stop_signals);
+  logger.Info("stopping", {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"},
+                           {"shutdownTimeoutSeconds", config.shutdown_timeout_seconds}});
+  Notify("STOPPING=1");
+  // A pipeline step (a large PDF in the extraction child) may outlast the requests; the
+  // journal keeps what it did not finish, so past a bound the process leaves without it.
+  const auto bound = std::chrono::seconds(config.shutdown_timeout_seconds + 30);
+  std::thread([bound, &logger] {
+    std::this_thread::sleep_for(bound);
+    logger.Error("stop took too long; exiting with the unfinished work left in the journal",
+                 {{"waitedSeconds", static_cast<int64_t>(bound.count())}});
+    std::_Exit(1);
+  }).detach();
   (*server)->Stop();
+  logger.Info("stopped");
+  return 0;
+}
+
+int Restore(const std::string& backup, const std::string& data_dir) {
+  auto restored = sluice::app::RestoreBackup(backup, data_dir);
+  if (!restored.ok()) {
+    std::fprintf(stderr, "sluice: restore: %s\n", restored.status().message().c_str());
+    return 1;
+  }
+  std::printf(
+      "restored %llu files (%llu bytes) into %s; start it with: sluice serve --data-dir %s\n",
+      static_cast<unsigned long long>(restored->files),
+      static_cast<unsigned long long>(restored->bytes), data_dir.c_str(), data_dir.c_str());
   return 0;
 }
 
@@ -96,86 +171,20 @@ int Main(int argc, char** argv) {
   }
   CLI::App app{"Sluice: a self-hosted, Coveo Push API compatible ingestion and search server"};
   app.require_subcommand(1);
-  sluice::app::ServeConfig config;
+  sluice::app::ServeCommand serve(app);
   // Read before any thread exists, so getenv cannot race a setenv.
   // NOLINTNEXTLINE(concurrency-mt-unsafe)
-  if (const char* key = std::getenv("SLUICE_API_KEY"); key != nullptr && *key != '\0') {
-    config.api_key = key;
-  }
-  CLI::App* serve = app.add_subcommand("serve", "Run the server");
-  serve->add_option("--data-dir", config.data_dir, "Data directory")->capture_default_str();
-  serve
-      ->add_option("--listen", config.listen,
-                   "HOST:PORT to listen on (port 0 picks a free port; needs --public-url)")
-      ->capture_default_str();
-  serve->add_option("--public-url", config.public_url,
-                    "Base URL clients reach this server at; signed into upload URIs "
-                    "(default: http://<listen>)");
-  serve->add_option("--workers", config.workers, "Processing threads")->capture_default_str();
-  serve
-      ->add_option("--max-container-bytes", config.max_container_bytes,
-                   "Largest file container upload")
-      ->capture_default_str();
-  serve
-      ->add_option("--max-request-bytes", config.max_request_bytes,
-                   "Largest JSON request body (413 above)")
-      ->capture_default_str();
-  serve
-      ->add_option("--container-ttl-seconds", config.container_ttl_seconds,
-                   "How long an uploadUri stays valid")
-      ->capture_default_str();
-  serve
-      ->add_option("--rate-limit", config.rate_limit,
-                   "Push API requests per second per API key; 429 above (0: no limit)")
-      ->capture_default_str();
-  serve
-      ->add_option("--rate-burst", config.rate_burst,
-                   "Requests an API key may send at once before --rate-limit applies")
-      ->capture_default_str();
-  serve
-      ->add_option("--max-pending-operations", config.max_pending_operations,
-                   "Journal backlog above which Push API calls get 429 (0: no limit)")
-      ->capture_default_str();
-  serve
-      ->add_option("--auth-failure-limit", config.auth_failure_limit,
-                   "Requests with a refused API key or token per minute per client address; "
-                   "429 above (0: no limit)")
-      ->capture_default_str();
-  serve
-      ->add_option("--max-text-bytes", config.max_text_bytes,
-                   "Text kept of one item; the rest is cut and the item marked truncated")
-      ->capture_default_str();
-  serve
-      ->add_option("--extract-cpu-seconds", config.extract_limits.cpu_seconds,
-                   "CPU time the child reading one PDF or Office file may use")
-      ->capture_default_str();
-  serve
-      ->add_option("--extract-memory-bytes", config.extract_limits.memory_bytes,
-                   "Address space the child reading one PDF or Office file may use")
-      ->capture_default_str();
-  serve
-      ->add_option("--extract-timeout-ms", config.extract_limits.wall_ms,
-                   "Wall-clock time the child reading one PDF or Office file may take")
-      ->capture_default_str();
-  serve
-      ->add_option("--header-timeout-seconds", config.header_timeout_seconds,
-                   "A request header must arrive within this time, or the connection is closed")
-      ->check(CLI::Range(int64_t{1}, int64_t{3600}))
-      ->capture_default_str();
-  serve
-      ->add_option("--body-timeout-seconds", config.body_timeout_seconds,
-                   "Longest pause within a request body; also the grace period before "
-                   "--min-body-bytes-per-second applies")
-      ->check(CLI::Range(int64_t{1}, int64_t{3600}))
-      ->capture_default_str();
-  serve
-      ->add_option("--min-body-bytes-per-second", config.min_body_bytes_per_second,
-                   "Slowest average rate a request body may arrive at after its grace period "
-                   "(0: no rate rule)")
-      ->capture_default_str();
-  serve->add_flag("--ignore-queue-delay", config.ignore_queue_delay,
-                  "Run documents/olderthan at once instead of after its queueDelay");
+  const char* config_env = std::getenv("SLUICE_CONFIG");
+  const std::vector<std::string> config_mistakes =
+      serve.LoadConfigFile(argc, argv, config_env != nullptr ? config_env : "");
   sluice::client::Commands client_commands(app, ReadClientEnvironment());
+  CLI::App* restore = app.add_subcommand(
+      "restore", "Restore a backup (sluice backup) into a new data directory; run before serving");
+  std::string restore_from;
+  std::string restore_into;
+  restore->add_option("BACKUP", restore_from, "The backup directory")->required();
+  restore->add_option("--data-dir", restore_into, "The data directory to create (absent or empty)")
+      ->required();
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -187,8 +196,19 @@ int Main(int argc, char** argv) {
     std::fprintf(stderr, "sluice: %s (sluice --help lists the commands and options)\n", e.what());
     return 2;
   }
-  if (serve->parsed()) return Serve(config);
-  return client_commands.Run();
+  if (restore->parsed()) return Restore(restore_from, restore_into);
+  if (!serve.Chosen()) return client_commands.Run();
+  std::vector<std::string> mistakes = config_mistakes;
+  for (std::string& m : sluice::app::ValidateServeConfig(serve.config())) {
+    mistakes.push_back(std::move(m));
+  }
+  for (const std::string& m : mistakes) std::fprintf(stderr, "sluice: %s\n", m.c_str());
+  if (!mistakes.empty()) return 2;
+  if (serve.print_config()) {
+    std::fputs(serve.EffectiveConfig().c_str(), stdout);
+    return 0;
+  }
+  return Serve(serve.config(), isatty(STDOUT_FILENO) == 1);
 }
 
 }  // namespace

@@ -1,13 +1,20 @@
 #include "app/server.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <thread>
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include "app/backup.h"
 #include "auth/api_key.h"
+#include "base/ascii.h"
 #include "base/clock.h"
 #include "base/fs.h"
 #include "base/random.h"
@@ -16,6 +23,7 @@
 #include "index/commit_gate.h"
 #include "pipeline/pipeline.h"
 #include "platform/platform_api.h"
+#include "push/access.h"
 #include "push/errors.h"
 #include "push/push_api.h"
 #include "search/browser_api.h"
@@ -25,6 +33,8 @@
 #include "search/token_api.h"
 #include "store/journal.h"
 #include "store/state_store.h"
+#include "telemetry/logger.h"
+#include "telemetry/metrics.h"
 #include "web/assets.h"
 
 namespace sluice::app {
@@ -62,7 +72,14 @@ base::Result<std::string> LoadOrCreateSecret(const std::filesystem::path& path) 
 }  // namespace
 
 struct Server::Parts {
+  explicit Parts(const ServeConfig& c)
+      : config(c),
+        logger(c.log_format == "text" ? telemetry::LogFormat::kText : telemetry::LogFormat::kJson) {
+  }
+
   ServeConfig config;
+  telemetry::Logger logger;
+  telemetry::Metrics metrics;
   BootstrapInfo bootstrap;
   base::SystemClock clock;
   index::CommitGate commit_gate;  // shared by the index's writers and readers; before its users
@@ -82,8 +99,46 @@ struct Server::Parts {
 
   base::Status Bootstrap();
   void AddOperatorRoutes();
-  base::Status StorageHealth() const;
+  std::vector<std::string> UnreadyReasons(uint64_t pending) const;
+  telemetry::Gauges ReadGauges() const;
+  void Answered(const http::Exchange& exchange);
+  http::Response Backup(http::Request& request);
 };
+
+// POST /api/v1/backup {"directory": "/absolute/path"}: a snapshot of the whole server, so an
+// admin key of the server's own organization is needed.
+http::Response Server::Parts::Backup(http::Request& request) {
+  const push::Access access(*store);
+  auto caller = access.Check(request, kOrganization, push::kPrivilegeAdmin);
+  if (!caller.key) return caller.error;
+  boost::system::error_code ec;
+  boost::json::value body = boost::json::parse(request.body, ec);
+  const boost::json::value* directory =
+      !ec && body.is_object() ? body.as_object().if_contains("directory") : nullptr;
+  if (directory == nullptr || !directory->is_string() || directory->as_string().empty()) {
+    return push::CoveoError(400, "INVALID_PARAMETER",
+                            R"(The body must be {"directory": "/absolute/path/on/the/server"}.)");
+  }
+  const std::filesystem::path target(std::string(directory->as_string()));
+  const auto started = std::chrono::steady_clock::now();
+  auto summary = WriteBackup(config.data_dir, target, *store, *pipeline);
+  if (!summary.ok()) {
+    logger.Error("backup failed", {{"requestId", request.request_id},
+                                   {"directory", target.string()},
+                                   {"error", summary.status().ToString()}});
+    return push::FromStatus(summary.status());
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  logger.Info("backup written", {{"requestId", request.request_id},
+                                 {"directory", target.string()},
+                                 {"files", summary->files},
+                                 {"bytes", summary->bytes},
+                                 {"seconds", seconds}});
+  boost::json::object out{
+      {"directory", target.string()}, {"files", summary->files}, {"bytes", summary->bytes}};
+  return http::Response::Json(200, boost::json::serialize(out));
+}
 
 base::Status Server::Parts::Bootstrap() {
   int64_t now = clock.NowMs();
@@ -94,50 +149,133 @@ base::Status Server::Parts::Bootstrap() {
       std::string(kOrganization), std::string(kSource), std::string(kSource), "PUSH", now});
   if (!s.ok() && s.code() != base::StatusCode::kAlreadyExists) return s;
 
-  std::optional<std::string> key = config.api_key;
-  if (key) {
-    auto found = store->FindApiKeyByHash(auth::HashApiKey(*key));
+  std::string key = config.api_key;
+  if (!key.empty()) {
+    auto found = store->FindApiKeyByHash(auth::HashApiKey(key));
     if (!found.ok()) return found.status();
     if (found->has_value()) return base::Status::Ok();
-    bootstrap.api_key_from_env = true;
+    bootstrap.api_key_from_config = true;
   } else {
     SLUICE_ASSIGN_OR_RETURN(uint64_t keys, store->CountApiKeys());
     if (keys > 0) return base::Status::Ok();
     key = auth::GenerateApiKey();
+    // Kept in a file only its owner reads, never in the log: the log may be shipped anywhere.
     bootstrap.new_api_key = key;
+    bootstrap.new_api_key_file = config.data_dir / "initial-api-key";
+    SLUICE_RETURN_IF_ERROR(base::WriteFileAtomic(bootstrap.new_api_key_file, key + "\n", 0600));
   }
   return store->PutApiKey(store::ApiKey{
-      base::NewUuid(), std::string(kOrganization), auth::HashApiKey(*key), {"admin"}, now});
+      base::NewUuid(), std::string(kOrganization), auth::HashApiKey(key), {"admin"}, now});
 }
 
-// Unready after a failed journal write (until restart), and while a full disk
-// that refused a write still has less than min_free_bytes available.
-base::Status Server::Parts::StorageHealth() const {
-  base::Status journal_health = journal->Health();
-  if (journal_health.code() != base::StatusCode::kStorageFull) return journal_health;
-  auto available = config.files->AvailableBytes(config.data_dir);
-  if (!available.ok()) return available.status();
-  if (*available < config.min_free_bytes) {
-    return base::StorageFull("the disk holding " + config.data_dir.string() + " has " +
-                             std::to_string(*available) + " bytes free; writes need " +
-                             std::to_string(config.min_free_bytes));
+// Why the server should not be sent traffic now; empty when ready. Unready after a failed
+// journal write (until restart), while the disk has less than min_free_bytes available, and
+// while the journal backlog is at the limit that answers pushes with 429.
+std::vector<std::string> Server::Parts::UnreadyReasons(uint64_t pending) const {
+  std::vector<std::string> reasons;
+  // A journal that met a full disk takes writes again once there is space, which the free
+  // space check below judges; one that failed a write or fsync stays stopped until restarted.
+  if (base::Status journal_health = journal->Health();
+      !journal_health.ok() && journal_health.code() != base::StatusCode::kStorageFull) {
+    reasons.push_back(journal_health.message());
   }
-  return base::Status::Ok();
+  if (::access(config.data_dir.c_str(), W_OK) != 0) {
+    reasons.push_back("the data directory " + config.data_dir.string() +
+                      " is not writable: " + std::strerror(errno));
+  }
+  if (auto available = config.files->AvailableBytes(config.data_dir);
+      available.ok() && *available < config.min_free_bytes) {
+    reasons.push_back("the disk holding " + config.data_dir.string() + " has " +
+                      std::to_string(*available) + " bytes free; Sluice needs " +
+                      std::to_string(config.min_free_bytes) + " (--min-free-bytes)");
+  }
+  if (config.max_pending_operations > 0 && pending >= config.max_pending_operations) {
+    reasons.push_back("the journal holds " + std::to_string(pending) +
+                      " operations not yet processed, the limit (--max-pending-operations); "
+                      "pushes get 429 until it drains");
+  }
+  return reasons;
+}
+
+telemetry::Gauges Server::Parts::ReadGauges() const {
+  telemetry::Gauges g;
+  if (auto pending = store->PendingCount(); pending.ok()) g.pending_operations = *pending;
+  if (auto oldest = store->PendingOperations(0, 1); oldest.ok() && !oldest->empty()) {
+    g.oldest_pending_seconds =
+        static_cast<double>(std::max<int64_t>(0, clock.NowMs() - oldest->front().received_ms)) /
+        1000.0;
+  }
+  std::error_code ec;
+  for (auto it = std::filesystem::recursive_directory_iterator(config.data_dir / "index", ec);
+       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    std::error_code size_ec;
+    if (it->is_regular_file(size_ec)) g.index_bytes += it->file_size(size_ec);
+  }
+  if (auto available = config.files->AvailableBytes(config.data_dir); available.ok()) {
+    g.data_dir_free_bytes = *available;
+  }
+  return g;
+}
+
+// The access line and the request metrics of every answered request. The query is logged
+// with signatures and credentials blanked; headers (which carry API keys) and bodies never.
+void Server::Parts::Answered(const http::Exchange& e) {
+  const std::string_view route = e.route;
+  metrics.RequestDone(route, e.request.method, e.status, e.seconds, e.bytes_received, e.bytes_sent);
+  if (route == push::kUploadRoute && e.status == 200) metrics.Uploaded(e.bytes_received);
+  const std::string query = telemetry::RedactQuery(e.request.query);
+  logger.Log(e.status >= 500 ? telemetry::LogLevel::kError : telemetry::LogLevel::kInfo, "request",
+             {{"requestId", e.request.request_id},
+              {"remote", e.request.remote_address},
+              {"method", e.request.method},
+              {"path", e.request.path},
+              {"query", query},
+              {"route", route},
+              {"status", e.status},
+              {"bytesIn", e.bytes_received},
+              {"bytesOut", e.bytes_sent},
+              {"ms", e.seconds * 1000.0},
+              {"userAgent", e.request.Header("User-Agent").value_or("")}});
 }
 
 void Server::Parts::AddOperatorRoutes() {
   router.Add("GET", "/healthz",
              [](http::Request&) { return http::Response::Json(200, R"({"status":"ok"})"); });
   router.Add("GET", "/readyz", [this](http::Request&) {
-    auto unready = [](const base::Status& why) {
-      boost::json::object body{{"status", "unavailable"}, {"reason", why.message()}};
-      return http::Response::Json(503, boost::json::serialize(body));
-    };
-    if (base::Status storage = StorageHealth(); !storage.ok()) return unready(storage);
     auto pending = store->PendingCount();
-    if (!pending.ok()) return unready(pending.status());
-    boost::json::object body{{"status", "ready"}, {"pendingOperations", *pending}};
-    return http::Response::Json(200, boost::json::serialize(body));
+    std::vector<std::string> reasons = UnreadyReasons(pending.ok() ? *pending : 0);
+    if (!pending.ok()) reasons.push_back("cannot read the journal: " + pending.status().message());
+    boost::json::object body{{"status", reasons.empty() ? "ready" : "unavailable"},
+                             {"pendingOperations", pending.ok() ? *pending : 0}};
+    if (!reasons.empty()) body["reasons"] = boost::json::array(reasons.begin(), reasons.end());
+    return http::Response::Json(reasons.empty() ? 200 : 503, boost::json::serialize(body));
+  });
+  router.Add("GET", "/metrics", [this](http::Request& r) {
+    if (!config.metrics_token.empty()) {
+      std::string_view given = r.Header("Authorization").value_or("");
+      const bool bearer =
+          given.size() > 7 && base::EqualsIgnoreAsciiCase(given.substr(0, 7), "Bearer ");
+      if (!bearer || !auth::ConstantTimeEquals(given.substr(7), config.metrics_token)) {
+        http::Response refused = push::CoveoError(
+            401, "INVALID_TOKEN",
+            "GET /metrics needs the metrics token: Authorization: Bearer <token>.");
+        refused.headers.emplace_back("WWW-Authenticate", R"(Bearer realm="metrics")");
+        return refused;
+      }
+    }
+    http::Response res;
+    res.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    res.body = metrics.Render();
+    return res;
+  });
+  router.Add("POST", "/api/v1/backup", [this](http::Request& r) { return Backup(r); });
+  // The description of every route above, kept true by openapi_test.cc.
+  router.Add("GET", "/openapi.json", [](http::Request&) {
+    const web::Asset* asset = web::FindAsset("/openapi.json");
+    http::Response res;
+    res.content_type = std::string(asset->content_type);
+    res.body = std::string(asset->body);
+    return res;
   });
   // The Content Browser's files answer any GET that no API route took.
   router.SetNotFound([](http::Request& r) {
@@ -156,21 +294,45 @@ void Server::Parts::AddOperatorRoutes() {
   });
 }
 
-base::Result<std::unique_ptr<Server>> Server::Open(const ServeConfig& config) {
-  auto parts = std::make_unique<Parts>();
-  Parts& p = *parts;
-  p.config = config;
-  SLUICE_ASSIGN_OR_RETURN(auto listen, SplitListen(config.listen));
-  if (listen.second == 0 && config.public_url.empty()) {
-    return base::InvalidArgument(
+std::vector<std::string> ValidateServeConfig(const ServeConfig& config) {
+  std::vector<std::string> mistakes;
+  auto listen = SplitListen(config.listen);
+  if (!listen.ok()) mistakes.push_back(listen.status().message());
+  if (listen.ok() && listen->second == 0 && config.public_url.empty()) {
+    mistakes.push_back(
         "--listen with port 0 needs --public-url: upload URIs must name the real port");
   }
+  if (!config.public_url.empty() && !config.public_url.starts_with("http://") &&
+      !config.public_url.starts_with("https://")) {
+    mistakes.push_back("--public-url must start with http:// or https:// (got '" +
+                       config.public_url + "')");
+  }
+  if (config.data_dir.empty()) mistakes.push_back("--data-dir must not be empty");
+  if (config.workers < 1) mistakes.push_back("--workers must be at least 1");
+  if (config.log_format != "json" && config.log_format != "text") {
+    mistakes.push_back("--log-format must be json or text (got '" + config.log_format + "')");
+  }
   if (config.rate_limit < 0 || config.rate_burst < 0) {
-    return base::InvalidArgument("--rate-limit and --rate-burst must not be negative");
+    mistakes.push_back("--rate-limit and --rate-burst must not be negative");
   }
   if (config.container_ttl_seconds < 1 || config.container_ttl_seconds > 604800) {
-    return base::InvalidArgument("--container-ttl-seconds must be within 1..604800");
+    mistakes.push_back("--container-ttl-seconds must be within 1..604800");
   }
+  if (config.shutdown_timeout_seconds < 1) {
+    mistakes.push_back("--shutdown-timeout-seconds must be at least 1");
+  }
+  return mistakes;
+}
+
+base::Result<std::unique_ptr<Server>> Server::Open(const ServeConfig& config) {
+  if (auto mistakes = ValidateServeConfig(config); !mistakes.empty()) {
+    std::string all;
+    for (const std::string& m : mistakes) all += (all.empty() ? "" : "; ") + m;
+    return base::InvalidArgument(all);
+  }
+  auto parts = std::make_unique<Parts>(config);
+  Parts& p = *parts;
+  SLUICE_ASSIGN_OR_RETURN(auto listen, SplitListen(config.listen));
   const auto& dir = config.data_dir;
   if (p.config.files == nullptr) p.config.files = std::make_shared<base::PosixFs>();
   SLUICE_RETURN_IF_ERROR(base::MakeDirs(dir / "keys"));
@@ -193,9 +355,15 @@ base::Result<std::unique_ptr<Server>> Server::Open(const ServeConfig& config) {
   pipeline_options.limits.extraction.max_body_bytes = config.max_text_bytes;
   pipeline_options.limits.extraction.child_limits = config.extract_limits;
   pipeline_options.limits.extraction.spool_dir = dir / "spool";
+  pipeline_options.metrics = &p.metrics;
+  pipeline_options.logger = &p.logger;
   SLUICE_RETURN_IF_ERROR(base::MakeDirs(dir / "spool").WithContext("create the spool directory"));
   p.pipeline = std::make_unique<pipeline::Pipeline>(*p.store, *p.blobs, p.clock, pipeline_options);
-  p.journal = std::make_unique<store::Journal>(*p.store, [&p] { p.pipeline->Wake(); });
+  p.journal = std::make_unique<store::Journal>(*p.store, [&p](size_t operations) {
+    p.metrics.OperationsAccepted(operations);
+    p.pipeline->Wake();
+  });
+  p.metrics.SetGaugeSource([&p] { return p.ReadGauges(); });
 
   push::PushOptions push_options;
   push_options.containers.public_url =
@@ -237,6 +405,7 @@ base::Result<std::unique_ptr<Server>> Server::Open(const ServeConfig& config) {
   http_options.error_response = [](int status, std::string_view message) {
     return push::ServerError(status, message);
   };
+  http_options.on_answered = [&p](const http::Exchange& e) { p.Answered(e); };
   p.http = std::make_unique<http::Server>(p.router, http_options);
   return std::unique_ptr<Server>(new Server(std::move(parts)));
 }
@@ -254,9 +423,20 @@ uint16_t Server::port() const { return parts_->http->port(); }
 
 const BootstrapInfo& Server::bootstrap() const { return parts_->bootstrap; }
 
+telemetry::Logger& Server::logger() { return parts_->logger; }
+
+std::vector<http::Router::RouteInfo> Server::Routes() const { return parts_->router.Routes(); }
+
 void Server::Stop() {
-  // Stop taking requests first, then let the pipeline and journal wind down.
-  if (parts_->http) parts_->http->Stop();
+  // Stop taking requests first and answer those under way, then let the pipeline and
+  // journal wind down.
+  if (parts_->http) {
+    if (!parts_->http->Drain(std::chrono::seconds(parts_->config.shutdown_timeout_seconds))) {
+      parts_->logger.Warning("stopping with requests still under way",
+                             {{"waitedSeconds", parts_->config.shutdown_timeout_seconds}});
+    }
+    parts_->http->Stop();
+  }
   parts_->pipeline.reset();
 }
 

@@ -6,9 +6,12 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/status.h"
 #include "extract/extractor.h"
+#include "http/router.h"
+#include "telemetry/logger.h"
 
 namespace sluice::base {
 class Fs;
@@ -20,8 +23,12 @@ struct ServeConfig {
   std::filesystem::path data_dir = "./data";
   std::string listen = "127.0.0.1:8080";  // port 0 picks a free one
   std::string public_url;                 // default: http://<listen>
-  std::optional<std::string> api_key;     // the first key; from SLUICE_API_KEY
+  std::string api_key;                    // the first key (empty: generate one)
   int workers = 2;
+  std::string log_format = "json";  // or "text"
+  std::string metrics_token;        // GET /metrics needs it as a bearer token (empty: open)
+  // On stop, how long requests under way may take to be answered.
+  int64_t shutdown_timeout_seconds = 30;
   uint64_t max_container_bytes = 256ull * 1024 * 1024;
   uint64_t max_request_bytes = 6ull * 1024 * 1024;
   int64_t container_ttl_seconds = 3600;  // how long an uploadUri stays valid
@@ -40,8 +47,7 @@ struct ServeConfig {
   // file may use (CPU seconds, address space, wall-clock time) before it is stopped.
   size_t max_text_bytes = size_t{128} << 20;
   extract::ChildLimits extract_limits;
-  // Below this many free bytes in the data directory after a "disk full"
-  // error, /readyz stays unready.
+  // Below this many free bytes on the data directory's disk, /readyz is unready.
   uint64_t min_free_bytes = 64ull * 1024 * 1024;
   // The storage seams, for the fault tests: every blob write goes through
   // `files` (null: the operating system's); the state database through the
@@ -50,12 +56,16 @@ struct ServeConfig {
   std::string sqlite_vfs;
 };
 
+// One line per mistake in `config` (listen address, public URL, ranges), empty when none.
+std::vector<std::string> ValidateServeConfig(const ServeConfig& config);
+
 // What a fresh data directory was given, to show the user once.
 struct BootstrapInfo {
   std::string organization_id;
   std::string source_id;
   std::optional<std::string> new_api_key;  // set only when generated now
-  bool api_key_from_env = false;
+  std::filesystem::path new_api_key_file;  // where that key was written, readable by the owner
+  bool api_key_from_config = false;
 };
 
 class Server {
@@ -66,6 +76,13 @@ class Server {
   base::Status Start();
   uint16_t port() const;
   const BootstrapInfo& bootstrap() const;
+  // The server's log (stdout, in the configured format).
+  telemetry::Logger& logger();
+  // Every route the server answers (GET / and the console's files aside).
+  std::vector<http::Router::RouteInfo> Routes() const;
+  // Stops gracefully: no new connections; requests under way are answered (for at most
+  // shutdown_timeout_seconds); the pipeline finishes the step each thread is in; what was not
+  // processed stays in the journal for the next start.
   void Stop();
 
   struct Parts;  // opaque

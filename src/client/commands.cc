@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <string_view>
@@ -133,6 +134,9 @@ struct Commands::Flags {
   CLI::App* sources = nullptr;
   bool json_output = false;
 
+  CLI::App* backup = nullptr;
+  std::string backup_dir;
+
   Target target;
   RetryPolicy policy;
 };
@@ -249,6 +253,12 @@ Commands::Commands(CLI::App& app, Environment environment)
   f.sources = app.add_subcommand("sources", "List the organization's sources");
   f.sources->add_flag("--json", f.json_output, "Print the Platform API's JSON answer");
   AddTargetFlags(f.sources, f);
+
+  f.backup = app.add_subcommand(
+      "backup", "Have the server write a consistent backup of its data into DIR (on its machine)");
+  f.backup->add_option("DIR", f.backup_dir, "A directory that does not exist or is empty")
+      ->required();
+  AddTargetFlags(f.backup, f);
 }
 
 Commands::~Commands() = default;
@@ -256,7 +266,7 @@ Commands::~Commands() = default;
 bool Commands::Chosen() const {
   const Flags& f = *flags_;
   return f.push->parsed() || f.del->parsed() || f.status->parsed() || f.search->parsed() ||
-         f.logs->parsed() || f.sources->parsed();
+         f.logs->parsed() || f.sources->parsed() || f.backup->parsed();
 }
 
 namespace {
@@ -493,6 +503,24 @@ int RunSources(Commands::Flags& f) {
   return 0;
 }
 
+int RunBackup(Commands::Flags& f) {
+  // A relative DIR means the same place on the server's machine as here (the usual case:
+  // both on one machine).
+  std::error_code ec;
+  const std::string dir = std::filesystem::absolute(f.backup_dir, ec).lexically_normal().string();
+  PushClient client = MakeClient(f);
+  auto body = client.Backup(dir);
+  if (!body.ok()) return Fail("backup", body.status());
+  json::error_code parse_error;
+  json::value answer = json::parse(*body, parse_error);
+  if (parse_error || !answer.is_object())
+    return Fail("backup", base::Internal("unexpected answer: " + *body));
+  const json::object& o = answer.as_object();
+  std::printf("backup written to %s: %s files, %s bytes\n", JsonText(o, "directory").c_str(),
+              JsonText(o, "files").c_str(), JsonText(o, "bytes").c_str());
+  return 0;
+}
+
 }  // namespace
 
 int Commands::Run() {
@@ -527,6 +555,7 @@ int Commands::Run() {
   if (f.status->parsed()) return RunStatus(f);
   if (f.search->parsed()) return RunSearch(f);
   if (f.logs->parsed()) return RunLogs(f);
+  if (f.backup->parsed()) return RunBackup(f);
   return RunSources(f);
 }
 

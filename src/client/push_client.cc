@@ -4,6 +4,7 @@
 #include <thread>
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
 namespace sluice::client {
@@ -232,6 +233,14 @@ base::Result<std::string> PushClient::Logs(std::string_view query, std::string r
   SLUICE_ASSIGN_OR_RETURN(
       auto response,
       Call(JsonRequest("POST", std::move(url), std::move(request_json)), "reading the logs"));
+  return std::move(response.body);
+}
+
+base::Result<std::string> PushClient::Backup(const std::string& directory) {
+  std::string body = boost::json::serialize(boost::json::object{{"directory", directory}});
+  SLUICE_ASSIGN_OR_RETURN(
+      auto response,
+      Call(JsonRequest("POST", root_ + "/api/v1/backup", std::move(body)), "writing a backup"));
   return std::move(response.body);
 }
 

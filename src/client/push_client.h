@@ -66,6 +66,8 @@ class PushClient {
   base::Result<std::string> Search(std::string request_json);
   base::Result<std::string> Logs(std::string_view query, std::string request_json);
   base::Result<std::string> Sources();
+  // Asks the server to write a backup of itself into `directory` on its own machine.
+  base::Result<std::string> Backup(const std::string& directory);
 
   const Target& target() const { return target_; }
 

@@ -44,7 +44,8 @@ void Router::Add(std::string method, std::string_view pattern, Handler handler) 
       return response;
     };
   }
-  routes_.push_back(Route{std::move(method), SplitPath(pattern), std::move(handler), nullptr});
+  routes_.push_back(Route{std::move(method), std::string(pattern), SplitPath(pattern),
+                          std::move(handler), nullptr});
 }
 
 void Router::AddStreaming(std::string method, std::string_view pattern, StreamingHandler handler) {
@@ -60,7 +61,8 @@ void Router::AddStreaming(std::string method, std::string_view pattern, Streamin
       return first;
     };
   }
-  routes_.push_back(Route{std::move(method), SplitPath(pattern), nullptr, std::move(handler)});
+  routes_.push_back(Route{std::move(method), std::string(pattern), SplitPath(pattern), nullptr,
+                          std::move(handler)});
 }
 
 Router::Match Router::Find(Request& request) const {
@@ -68,10 +70,17 @@ Router::Match Router::Find(Request& request) const {
   for (const Route& route : routes_) {
     if (route.method != "*" && route.method != request.method) continue;
     if (!MatchSegments(route.segments, path, request.path_params)) continue;
-    if (route.streaming) return Match{nullptr, &route.streaming};
-    return Match{&route.handler, nullptr};
+    if (route.streaming) return Match{nullptr, &route.streaming, route.pattern};
+    return Match{&route.handler, nullptr, route.pattern};
   }
-  return Match{&not_found_, nullptr};
+  return Match{&not_found_, nullptr, {}};
+}
+
+std::vector<Router::RouteInfo> Router::Routes() const {
+  std::vector<RouteInfo> out;
+  out.reserve(routes_.size());
+  for (const Route& route : routes_) out.push_back(RouteInfo{route.method, route.pattern});
+  return out;
 }
 
 }  // namespace sluice::http

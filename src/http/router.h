@@ -40,13 +40,24 @@ class Router {
   struct Match {
     const Handler* handler = nullptr;
     const StreamingHandler* streaming = nullptr;
+    // The matched route's pattern as added ("/push/v1/organizations/{org}/files"); empty for
+    // the not-found handler. Names the route in metrics without the values of its captures.
+    std::string_view pattern;
   };
   // Fills request.path_params. Never fails: unmatched requests get the not-found handler.
   Match Find(Request& request) const;
 
+  // Every route, in the order added: what the server answers, for its description.
+  struct RouteInfo {
+    std::string method;
+    std::string pattern;
+  };
+  std::vector<RouteInfo> Routes() const;
+
  private:
   struct Route {
     std::string method;
+    std::string pattern;
     std::vector<std::string> segments;
     Handler handler;
     StreamingHandler streaming;

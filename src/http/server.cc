@@ -4,7 +4,9 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <limits>
+#include <mutex>
 #include <optional>
 #include <string_view>
 #include <thread>
@@ -55,11 +57,30 @@ struct Server::Impl {
 
   const Router& router;
   ServerOptions options;
+  // Requests between their complete header and their written answer. Before ioc: sessions
+  // that ioc's destructor destroys still end their requests.
+  std::mutex in_flight_mu;
+  std::condition_variable in_flight_cv;
+  int in_flight = 0;  // by in_flight_mu
   asio::io_context ioc;
+  // Keeps the network threads running while no operation is pending on them: once the
+  // acceptor is closed (Drain), a request whose handler runs on the pool has nothing waiting
+  // on ioc, and without this its answer would have no thread left to be written by.
+  asio::executor_work_guard<asio::io_context::executor_type> keep_running{ioc.get_executor()};
   tcp::acceptor acceptor;
   asio::thread_pool pool;
   std::vector<std::thread> io_threads;
   std::atomic<bool> stopped{false};
+  std::atomic<bool> draining{false};
+
+  void RequestBegun() {
+    std::lock_guard lock(in_flight_mu);
+    ++in_flight;
+  }
+  void RequestEnded() {
+    std::lock_guard lock(in_flight_mu);
+    if (--in_flight == 0) in_flight_cv.notify_all();
+  }
 
   Response Error(int status, std::string_view message) const {
     if (options.error_response) return options.error_response(status, message);
@@ -74,6 +95,9 @@ namespace {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, Server::Impl& server) : stream_(std::move(socket)), server_(server) {}
+  ~Session() { EndRequest(); }
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
 
   void Start() {
     asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->ReadHeader(); });
@@ -125,8 +149,27 @@ class Session : public std::enable_shared_from_this<Session> {
                             });
   }
 
+  void BeginRequest() {
+    request_started_ = SteadyClock::now();
+    body_bytes_ = 0;
+    route_ = {};
+    if (!counted_) server_.RequestBegun();
+    counted_ = true;
+  }
+
+  void EndRequest() {
+    if (counted_) server_.RequestEnded();
+    counted_ = false;
+  }
+
   void ParseHeader(size_t length) {
     stream_.expires_never();
+    BeginRequest();
+    if (server_.draining) {
+      Response res = server_.Error(503, "Sluice is shutting down; send the request again");
+      res.headers.emplace_back("Retry-After", "1");
+      return WriteAndClose(std::move(res));
+    }
     if (auto problem = RawHeaderProblem(Buffered().substr(0, length))) {
       return WriteAndClose(server_.Error(400, *problem));
     }
@@ -149,6 +192,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     BuildRequest();
     Router::Match match = server_.router.Find(request_);
+    route_ = match.pattern;
     if (match.streaming != nullptr) return StartStreaming(*match.streaming);
     ReadWholeBody(*match.handler);
   }
@@ -393,13 +437,16 @@ class Session : public std::enable_shared_from_this<Session> {
     out->set("x-request-id", request_.request_id);
     out->set("x-content-type-options", "nosniff");
     for (const auto& [k, v] : res.headers) out->set(k, v);
+    const uint64_t body_size = res.body.size();
     out->body() = std::move(res.body);
-    bool close = res.close_connection || !keep_alive_;
+    bool close = res.close_connection || !keep_alive_ || server_.draining;
     out->keep_alive(!close);
     out->prepare_payload();
     stream_.expires_after(server_.options.idle_timeout);
     bhttp::async_write(stream_, *out,
-                       [self = shared_from_this(), out, close](beast::error_code ec, size_t) {
+                       [self = shared_from_this(), out, close, status = res.status, body_size](
+                           beast::error_code ec, size_t) {
+                         self->Answered(status, body_size);
                          if (ec) return self->Close();
                          if (close) return self->LingerThenClose();
                          self->ReadHeader();
@@ -426,7 +473,18 @@ class Session : public std::enable_shared_from_this<Session> {
                             });
   }
 
+  void Answered(int status, uint64_t body_size) {
+    if (server_.options.on_answered && counted_) {
+      const double seconds =
+          std::chrono::duration<double>(SteadyClock::now() - request_started_).count();
+      server_.options.on_answered(
+          Exchange{request_, route_, status, body_bytes_, body_size, seconds});
+    }
+    EndRequest();
+  }
+
   void Close() {
+    EndRequest();
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
     stream_.close();
@@ -451,6 +509,9 @@ class Session : public std::enable_shared_from_this<Session> {
   bool expects_continue_ = false;
   bool first_request_ = true;
   bool header_started_ = false;
+  bool counted_ = false;    // a request of this connection is in flight (Impl::in_flight)
+  std::string_view route_;  // the pattern the router matched, owned by the router
+  SteadyClock::time_point request_started_;
   SteadyClock::time_point body_started_;
   SteadyClock::time_point last_body_progress_;
   uint64_t body_bytes_ = 0;
@@ -460,7 +521,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
 void Server::Impl::Accept() {
   acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
-    if (stopped) return;
+    if (stopped || draining) return;
     if (!ec) std::make_shared<Session>(std::move(socket), *this)->Start();
     Accept();
   });
@@ -507,6 +568,17 @@ uint16_t Server::port() const {
   beast::error_code ec;
   auto endpoint = impl_->acceptor.local_endpoint(ec);
   return ec ? 0 : endpoint.port();
+}
+
+bool Server::Drain(std::chrono::milliseconds timeout) {
+  if (!impl_->draining.exchange(true)) {
+    asio::post(impl_->ioc, [this] {
+      beast::error_code ec;
+      impl_->acceptor.close(ec);
+    });
+  }
+  std::unique_lock lock(impl_->in_flight_mu);
+  return impl_->in_flight_cv.wait_for(lock, timeout, [this] { return impl_->in_flight == 0; });
 }
 
 void Server::Stop() {

@@ -13,6 +13,16 @@
 
 namespace sluice::http {
 
+// One answered request, for access logs and metrics.
+struct Exchange {
+  const Request& request;
+  std::string_view route;  // the matched route's pattern; empty when none matched
+  int status = 0;
+  uint64_t bytes_received = 0;  // of the request body
+  uint64_t bytes_sent = 0;      // of the response body
+  double seconds = 0;           // from the complete header to the answer written
+};
+
 struct ServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 8080;  // 0: any free port (tests)
@@ -32,6 +42,9 @@ struct ServerOptions {
   uint64_t min_body_bytes_per_second = 1024;
   // Builds the error body for failures the server detects itself (400, 413, 431, 500).
   std::function<Response(int status, std::string_view message)> error_response;
+  // Runs once per answered request after its answer was written (or could not be), on a
+  // network thread, so it must be quick.
+  std::function<void(const Exchange&)> on_answered;
 };
 
 class Server {
@@ -45,7 +58,12 @@ class Server {
   base::Status Start();
   // The bound port (useful with port 0).
   uint16_t port() const;
-  // Stops accepting, finishes in-flight handlers, joins every thread.
+  // Stops accepting and waits, at most `timeout`, until every request under way is answered.
+  // Requests that begin meanwhile on open connections get 503 and the connection is closed.
+  // Returns whether all were answered.
+  bool Drain(std::chrono::milliseconds timeout);
+  // Stops accepting, finishes in-flight handlers, joins every thread; connections still open
+  // are dropped (Drain first to answer the requests under way).
   void Stop();
 
   struct Impl;  // opaque: keeps Beast out of this header

@@ -7,9 +7,13 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <future>
+#include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -37,6 +41,17 @@ class Client {
   bool Send(std::string_view bytes) {
     return send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
            static_cast<ssize_t>(bytes.size());
+  }
+  // What the server sends until `marker` arrived (or it closed the connection, or 10 s pass).
+  std::string ReadUntil(std::string_view marker) {
+    std::string out;
+    char buf[4096];
+    while (out.find(marker) == std::string::npos) {
+      ssize_t n = recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) return out;
+      out.append(buf, static_cast<size_t>(n));
+    }
+    return out;
   }
   // Everything the server sends until it closes the connection (or 10 s pass).
   std::string ReadToClose() {
@@ -173,6 +188,74 @@ TEST_F(ServerTest, KeptAliveConnectionMayIdleLongerThanTheHeaderDeadline) {
   ASSERT_TRUE(c.Send("GET /echo HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"));
   std::string answer = c.ReadToClose();
   EXPECT_EQ(Count(answer, "HTTP/1.1 200 OK"), 2u) << answer;
+}
+
+// Graceful stop: a request under way when Drain begins is answered in full; a request that
+// begins afterwards on an open connection gets 503 and the connection closes; no new
+// connection is accepted.
+TEST(ServerDrainTest, AnswersRequestsUnderWayAndRefusesNewOnes) {
+  Router router;
+  std::promise<void> entered;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  router.Add("POST", "/slow", [&](Request& r) {
+    entered.set_value();
+    released.wait();
+    return Response::Json(202, "{\"got\":" + std::to_string(r.body.size()) + "}");
+  });
+  router.Add("GET", "/fast", [](Request&) { return Response::Json(200, "{}"); });
+  std::mutex seen_mu;
+  std::vector<std::string> seen;
+  ServerOptions options;
+  options.port = 0;
+  options.on_answered = [&](const Exchange& e) {
+    std::lock_guard lock(seen_mu);
+    seen.push_back(std::string(e.route) + " " + std::to_string(e.status) + " " +
+                   std::to_string(e.bytes_received) + " " + e.request.request_id);
+  };
+  Server server(router, options);
+  ASSERT_TRUE(server.Start().ok());
+  const uint16_t port = server.port();
+
+  Client idle(port);  // kept alive: its next request comes during the drain
+  ASSERT_TRUE(idle.Send("GET /fast HTTP/1.1\r\nHost: h\r\n\r\n"));
+  const std::string first = idle.ReadUntil("\r\n\r\n{}");
+  EXPECT_TRUE(first.starts_with("HTTP/1.1 200 OK\r\n")) << first;
+  EXPECT_EQ(first.find("Connection: close"), std::string::npos) << first;
+  Client slow(port);
+  ASSERT_TRUE(slow.Send("POST /slow HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello"));
+  entered.get_future().wait();
+
+  std::future<bool> drained =
+      std::async(std::launch::async, [&] { return server.Drain(std::chrono::seconds(10)); });
+  EXPECT_EQ(drained.wait_for(std::chrono::milliseconds(300)), std::future_status::timeout);
+  ASSERT_TRUE(idle.Send("GET /fast HTTP/1.1\r\nHost: h\r\n\r\n"));
+  const std::string refused = idle.ReadToClose();
+  EXPECT_TRUE(refused.starts_with("HTTP/1.1 503 Service Unavailable\r\n")) << refused;
+  EXPECT_NE(refused.find("Retry-After: 1"), std::string::npos) << refused;
+
+  release.set_value();
+  EXPECT_TRUE(drained.get());
+  const std::string answer = slow.ReadToClose();
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 202 Accepted\r\n")) << answer;
+  EXPECT_NE(answer.find("Connection: close"), std::string::npos) << answer;
+  EXPECT_NE(answer.find("{\"got\":5}"), std::string::npos) << answer;
+
+  int late = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_NE(connect(late, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  close(late);
+  server.Stop();
+
+  std::lock_guard lock(seen_mu);
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_TRUE(seen[0].starts_with("/fast 200 0 ")) << seen[0];
+  EXPECT_TRUE(seen[1].starts_with(" 503 0 ")) << seen[1];
+  EXPECT_TRUE(seen[2].starts_with("/slow 202 5 ")) << seen[2];
+  EXPECT_EQ(seen[2].size(), std::string("/slow 202 5 ").size() + 16) << "a 16-digit request id";
 }
 
 }  // namespace

@@ -110,6 +110,11 @@ class Applier::Batch {
   base::Result<Leftovers> Commit() {
     for (auto& [key, writer] : touched_) SLUICE_RETURN_IF_ERROR(writer->Commit());
     SLUICE_RETURN_IF_ERROR(a_.store_.CommitApplied(out_, now_));
+    if (a_.metrics_ != nullptr) {
+      for (const store::LogEntry& log : out_.logs) {
+        a_.metrics_->ItemLogged(log.operation, log.task, log.result);
+      }
+    }
     for (auto& op : leftovers_.retry) {
       // The count survives a restart, so a poison item cannot loop forever.
       SLUICE_RETURN_IF_ERROR(a_.store_.RecordAttempt(op.seq));
@@ -333,13 +338,14 @@ class Applier::Batch {
 
 Applier::Applier(store::StateStore& store, blob::BlobStore& blobs, const base::Clock& clock,
                  std::filesystem::path index_root, index::CommitGate* commit_gate,
-                 bool ignore_queue_delay)
+                 bool ignore_queue_delay, telemetry::Metrics* metrics)
     : store_(store),
       blobs_(blobs),
       clock_(clock),
       index_root_(std::move(index_root)),
       commit_gate_(commit_gate),
-      ignore_queue_delay_(ignore_queue_delay) {}
+      ignore_queue_delay_(ignore_queue_delay),
+      metrics_(metrics) {}
 
 base::Result<Applier::Leftovers> Applier::Apply(std::vector<Prepared>& batch) {
   Batch b(*this, clock_.NowMs());

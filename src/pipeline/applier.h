@@ -18,6 +18,7 @@
 #include "index/index_writer.h"
 #include "pipeline/prepared.h"
 #include "store/state_store.h"
+#include "telemetry/metrics.h"
 
 namespace sluice::pipeline {
 
@@ -30,8 +31,8 @@ class Applier {
  public:
   // The writers commit through `commit_gate` when it is not null.
   Applier(store::StateStore& store, blob::BlobStore& blobs, const base::Clock& clock,
-          std::filesystem::path index_root, index::CommitGate* commit_gate,
-          bool ignore_queue_delay);
+          std::filesystem::path index_root, index::CommitGate* commit_gate, bool ignore_queue_delay,
+          telemetry::Metrics* metrics = nullptr);
 
   // What a batch left for later: operations to retry (transient failures) and
   // operations that may not run yet (a delete-older-than in its queueDelay).
@@ -56,6 +57,7 @@ class Applier {
   std::filesystem::path index_root_;
   index::CommitGate* commit_gate_;
   bool ignore_queue_delay_;
+  telemetry::Metrics* metrics_;  // null: not counted
   std::map<std::string, std::unique_ptr<index::IndexWriter>> writers_;
 };
 

@@ -1,6 +1,7 @@
 #include "pipeline/item_processor.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 
 #include <boost/json/parse.hpp>
@@ -264,6 +265,7 @@ base::Result<ProcessedItem> ProcessAdd(const store::Operation& op, const std::st
   index::IndexDocument& doc = out.document;
   extract::ExtractedText text;
   if (has_binary || has_data) {
+    const auto started = std::chrono::steady_clock::now();
     extract::ExtractOptions options = limits.extraction;
     options.sniff = has_binary;  // a `data` string is text whatever it holds
     SLUICE_ASSIGN_OR_RETURN(auto extractor, extract::MakeExtractor(extension, options));
@@ -281,12 +283,15 @@ base::Result<ProcessedItem> ProcessAdd(const store::Operation& op, const std::st
         SLUICE_RETURN_IF_ERROR(decompressor->Finish());
       }
       doc.size = decompressor->bytes_out();
+      out.compressed_bytes = decompressor->bytes_in();
     } else {
       std::string data = StringField(body, "data");
       SLUICE_RETURN_IF_ERROR(extractor->Write(data));
       doc.size = data.size();
     }
     SLUICE_ASSIGN_OR_RETURN(text, extractor->Finish());
+    out.extract_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     doc.title = std::move(text.title);
     doc.body = std::move(text.body);
     doc.file_type = std::move(text.file_type);

@@ -35,6 +35,8 @@ struct ProcessedItem {
   // Items found inside this one (an e-mail's attachments, and theirs), each under the uri
   // ChildUri gives it, with the item's permissions and a "parentid" field naming its parent.
   std::vector<index::IndexDocument> children;
+  uint64_t compressed_bytes = 0;  // what the decompressor read (0: the item was not compressed)
+  double extract_seconds = 0;     // fetching, decompressing and extracting its text
 };
 
 // The uri of the n-th (from 1) file found inside the item at `parent_uri`: below it, so that

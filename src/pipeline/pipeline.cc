@@ -24,7 +24,7 @@ Pipeline::Pipeline(store::StateStore& store, blob::BlobStore& blobs, const base:
       work_(static_cast<size_t>(std::max(1, options_.workers)) * 2),
       applied_(static_cast<size_t>(std::max(1, options_.workers)) * 2),
       applier_(store, blobs, clock, options_.index_root, options_.commit_gate,
-               options_.ignore_queue_delay) {}
+               options_.ignore_queue_delay, options_.metrics) {}
 
 Pipeline::~Pipeline() {
   for (auto& t : threads_) t.request_stop();
@@ -63,6 +63,8 @@ void Pipeline::Start() {
   });
 }
 
+std::unique_lock<std::mutex> Pipeline::PauseApplying() { return std::unique_lock(apply_mu_); }
+
 void Pipeline::Wake() {
   std::lock_guard lock(wake_mu_);
   ++wake_count_;
@@ -82,7 +84,7 @@ void Pipeline::Dispatch(const std::stop_token& stop) {
     }
     auto ops = store_.PendingOperations(cursor, 64);
     if (!ops.ok()) {
-      std::fprintf(stderr, "pipeline: read journal: %s\n", ops.status().ToString().c_str());
+      Trouble("pipeline: cannot read the journal", ops.status());
     } else {
       for (auto& op : *ops) {
         cursor = op.seq;
@@ -163,6 +165,7 @@ Prepared Pipeline::Prepare(store::Operation op, const extract::LanguageDetector&
                          options_.limits, clock_.NowMs(), &language);
   if (item.ok()) {
     p.item = std::move(*item);
+    CountProcessed(*p.item);
     p.text_bytes = p.item->document.body.size();
     for (const index::IndexDocument& child : p.item->children) p.text_bytes += child.body.size();
     // The built document holds what the index keeps of the body, so the copy is dropped. If
@@ -181,6 +184,41 @@ Prepared Pipeline::Prepare(store::Operation op, const extract::LanguageDetector&
     }
   }
   return p;
+}
+
+namespace {
+
+// The formats Sluice reads, by the file type its extractors report; anything else is "other",
+// so that a pusher's made-up extensions cannot grow the metric's label values without bound.
+std::string_view FormatLabel(std::string_view file_type) {
+  static constexpr std::string_view kKnown[] = {
+      "html", "xhtml", "htm", "xml", "txt", "csv", "md", "json", "pdf", "docx", "xlsx",
+      "pptx", "odt",   "ods", "odp", "eml", "js",  "py", "c",    "cc",  "cpp",  "java"};
+  for (std::string_view known : kKnown) {
+    if (file_type == known) return known;
+  }
+  return "other";
+}
+
+}  // namespace
+
+void Pipeline::CountProcessed(const ProcessedItem& item) const {
+  if (options_.metrics == nullptr) return;
+  if (item.compressed_bytes > 0) {
+    options_.metrics->Decompressed(item.compressed_bytes, item.document.size);
+  }
+  if (item.extract_seconds > 0) {
+    options_.metrics->Extracted(FormatLabel(item.document.file_type), item.extract_seconds);
+  }
+}
+
+void Pipeline::Trouble(std::string_view what, const base::Status& why) const {
+  if (options_.logger == nullptr) {
+    std::fprintf(stderr, "pipeline: %.*s: %s\n", static_cast<int>(what.size()), what.data(),
+                 why.ToString().c_str());
+    return;
+  }
+  options_.logger->Error(what, {{"error", why.ToString()}});
 }
 
 base::Status Pipeline::MergeWithCurrent(Prepared& p) {
@@ -273,15 +311,16 @@ void Pipeline::Apply(const std::stop_token& stop) {
     batch.push_back(std::move(*first));
     CollectBatch(batch, stop);
     for (;;) {
+      std::unique_lock applying(apply_mu_);
       auto leftovers = applier_.Apply(batch);
+      applying.unlock();
       if (leftovers.ok()) {
         ScheduleRetries(std::move(leftovers->retry));
         ScheduleAt(std::move(leftovers->deferred));
         break;
       }
       // The batch stays in the journal; retrying is safe because applying is idempotent.
-      std::fprintf(stderr, "pipeline: apply failed, retrying: %s\n",
-                   leftovers.status().ToString().c_str());
+      Trouble("pipeline: applying a batch failed; retrying", leftovers.status());
       std::unique_lock lock(wake_mu_);
       wake_cv_.wait_for(lock, stop, std::chrono::seconds(1), [] { return false; });
       if (stop.stop_requested()) return;

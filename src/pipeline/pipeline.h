@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -28,6 +29,8 @@
 #include "pipeline/item_processor.h"
 #include "pipeline/prepared.h"
 #include "store/state_store.h"
+#include "telemetry/logger.h"
+#include "telemetry/metrics.h"
 
 namespace sluice::pipeline {
 
@@ -45,6 +48,8 @@ struct PipelineOptions {
   // Run documents/olderthan at once instead of after its queueDelay (tests, tools).
   bool ignore_queue_delay = false;
   ProcessingLimits limits;
+  telemetry::Metrics* metrics = nullptr;  // null: not counted
+  telemetry::Logger* logger = nullptr;    // null: trouble goes to stderr
 };
 
 class Pipeline {
@@ -59,6 +64,11 @@ class Pipeline {
   // Tells the dispatcher that the journal grew. Thread-safe.
   void Wake();
 
+  // Holds the applier between two batches for as long as the returned lock lives: nothing is
+  // committed to the index or the item table and no consumed container is deleted meanwhile,
+  // while pushes are still journaled and workers still prepare items. For a consistent backup.
+  std::unique_lock<std::mutex> PauseApplying();
+
  private:
   void Dispatch(const std::stop_token& stop);
   void Work(const std::stop_token& stop);
@@ -67,6 +77,8 @@ class Pipeline {
   void CollectBatch(std::vector<Prepared>& batch, const std::stop_token& stop);
   Prepared Prepare(store::Operation op, const extract::LanguageDetector& language);
   Prepared PrepareBatch(Prepared p);
+  void CountProcessed(const ProcessedItem& item) const;
+  void Trouble(std::string_view what, const base::Status& why) const;
   // Turns a merge's partial body into the whole merged body of the item.
   base::Status MergeWithCurrent(Prepared& p);
   base::Result<std::string> KeepContentReadable(const std::string& payload,
@@ -85,6 +97,7 @@ class Pipeline {
   void ScheduleAt(std::vector<std::pair<int64_t, store::Operation>> ops);
   std::vector<store::Operation> DueRetries();
 
+  std::mutex apply_mu_;  // held by the applier while it applies a batch, and by PauseApplying
   std::mutex wake_mu_;
   std::condition_variable_any wake_cv_;
   uint64_t wake_count_ = 0;

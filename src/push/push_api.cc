@@ -138,8 +138,7 @@ void PushApi::Register(http::Router& router) {
   }
   identities_.Register(router, throttle_);
   streams_.Register(router, throttle_);
-  router.AddStreaming("*", "/blobstore/{org}/{file}",
-                      [this](http::Request& r) { return StartUpload(r); });
+  router.AddStreaming("*", kUploadRoute, [this](http::Request& r) { return StartUpload(r); });
 }
 
 std::optional<http::Response> PushApi::CheckSource(const http::Request& request) {

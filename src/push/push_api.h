@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "auth/sigv4.h"
 #include "base/clock.h"
@@ -19,6 +20,9 @@
 #include "store/state_store.h"
 
 namespace sluice::push {
+
+// The route of pre-signed file container uploads (S3's PutObject on a presigned URL).
+inline constexpr std::string_view kUploadRoute = "/blobstore/{org}/{file}";
 
 struct PushOptions {
   ContainerOptions containers;

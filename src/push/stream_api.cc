@@ -148,7 +148,7 @@ http::Response StreamApi::Close(http::Request& request) {
     return CoveoError(412, "INVALID_PARAMETER", closed.message());
   }
   if (!closed.ok()) return FromStatus(closed);
-  journal_.NotifyAppended();
+  journal_.NotifyAppended(ops.size());
   return http::Response::Json(200, json::serialize(OrderingBody(s.ordering_id, request)));
 }
 

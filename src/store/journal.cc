@@ -2,7 +2,7 @@
 
 namespace sluice::store {
 
-Journal::Journal(StateStore& store, std::function<void()> on_append)
+Journal::Journal(StateStore& store, std::function<void(size_t)> on_append)
     : store_(store),
       on_append_(std::move(on_append)),
       writer_([this](const std::stop_token& stop) { Run(stop); }) {}
@@ -62,7 +62,7 @@ void Journal::Run(const std::stop_token& stop) {
       for (auto& op : *w->ops) op.seq = status.ok() ? all[i++].seq : 0;
     }
     // Before the callers return, so that whatever they answer, the pipeline already knows.
-    if (status.ok() && on_append_) on_append_();
+    if (status.ok() && on_append_) on_append_(all.size());
 
     lock.lock();
     Record(status);

@@ -19,9 +19,9 @@ namespace sluice::store {
 // Thread-safe. Append() blocks until its operations are durable (or failed).
 class Journal {
  public:
-  // `on_append` runs after each durable group, before its callers return
-  // (e.g. to wake the pipeline). It must not call Append.
-  Journal(StateStore& store, std::function<void()> on_append);
+  // `on_append` runs after each durable group with the number of operations it made
+  // durable, before its callers return (e.g. to wake the pipeline). It must not call Append.
+  Journal(StateStore& store, std::function<void(size_t operations)> on_append);
   ~Journal();
   Journal(const Journal&) = delete;
   Journal& operator=(const Journal&) = delete;
@@ -30,7 +30,7 @@ class Journal {
   base::Status Append(std::vector<Operation>& ops);
 
   // For operations made durable by other means (StateStore::CloseStream): runs on_append.
-  void NotifyAppended() { on_append_(); }
+  void NotifyAppended(size_t operations) { on_append_(operations); }
 
   // How many groups were committed; a test hook for group commit.
   uint64_t groups_committed() const;
@@ -53,7 +53,7 @@ class Journal {
   void Record(const base::Status& status);
 
   StateStore& store_;
-  std::function<void()> on_append_;
+  std::function<void(size_t)> on_append_;
   mutable std::mutex mu_;
   std::condition_variable_any cv_;
   std::deque<Waiter*> queue_;

@@ -129,6 +129,21 @@ base::Result<Connection> Connection::Open(const std::filesystem::path& path,
   return conn;
 }
 
+base::Status Connection::BackupTo(const std::filesystem::path& target) {
+  sqlite3* out = nullptr;
+  int rc =
+      sqlite3_open_v2(target.c_str(), &out, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  Connection destination(out);
+  if (rc != SQLITE_OK) return SqliteError(out, "open " + target.string());
+  sqlite3_backup* backup = sqlite3_backup_init(out, "main", db_, "main");
+  if (backup == nullptr) return SqliteError(out, "start the backup into " + target.string());
+  // All pages in one step: one read transaction, so one snapshot.
+  rc = sqlite3_backup_step(backup, -1);
+  sqlite3_backup_finish(backup);
+  if (rc != SQLITE_DONE) return SqliteError(out, "back up into " + target.string());
+  return destination.Exec("PRAGMA wal_checkpoint(TRUNCATE)");
+}
+
 Connection::~Connection() {
   statements_.reset();  // finalizes the kept statements first
   sqlite3_close_v2(db_);

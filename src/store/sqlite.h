@@ -88,6 +88,9 @@ class Connection {
   // cache when destroyed. Like the connection, not for use by two threads at once.
   base::Result<Statement> Prepare(std::string_view sql);
   int64_t Changes() const;
+  // Copies the database, as one consistent snapshot, into a new file at `target` (SQLite's
+  // online backup: writers go on meanwhile).
+  base::Status BackupTo(const std::filesystem::path& target);
 
  private:
   explicit Connection(sqlite3* db) : db_(db), statements_(std::make_unique<StatementCache>()) {}

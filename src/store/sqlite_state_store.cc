@@ -312,8 +312,18 @@ LogSql BuildLogSql(const LogQuery& q) {
 
 class SqliteStateStore final : public StateStore {
  public:
-  SqliteStateStore(Connection writer, Connection reader)
-      : writer_(std::move(writer)), reader_(std::move(reader)) {}
+  SqliteStateStore(Connection writer, Connection reader, std::filesystem::path file,
+                   std::string vfs)
+      : writer_(std::move(writer)),
+        reader_(std::move(reader)),
+        file_(std::move(file)),
+        vfs_(std::move(vfs)) {}
+
+  base::Status BackupTo(const std::filesystem::path& file) override {
+    // Its own connection, so that searches on reader_ are not held up by the copy.
+    SLUICE_ASSIGN_OR_RETURN(Connection source, Connection::Open(file_, vfs_));
+    return source.BackupTo(file);
+  }
 
   base::Status EnsureOrganization(const std::string& id, int64_t now_ms) override {
     std::lock_guard lock(write_mu_);
@@ -955,6 +965,8 @@ class SqliteStateStore final : public StateStore {
   Connection writer_;
   std::mutex read_mu_;
   Connection reader_;
+  std::filesystem::path file_;
+  std::string vfs_;
 };
 
 }  // namespace
@@ -1009,7 +1021,7 @@ base::Result<std::unique_ptr<StateStore>> OpenSqliteStateStore(const std::filesy
       AddMissingColumns(writer).WithContext("upgrade schema in " + file.string()));
   SLUICE_ASSIGN_OR_RETURN(Connection reader, Connection::Open(file, vfs));
   return std::unique_ptr<StateStore>(
-      std::make_unique<SqliteStateStore>(std::move(writer), std::move(reader)));
+      std::make_unique<SqliteStateStore>(std::move(writer), std::move(reader), file, vfs));
 }
 
 }  // namespace sluice::store

@@ -276,6 +276,9 @@ class StateStore {
                                               const std::string& source) = 0;
   virtual base::Status CommitApplied(const AppliedBatch& batch, int64_t now_ms) = 0;
   virtual base::Status AppendLogs(const std::vector<LogEntry>& logs) = 0;
+  // Writes a consistent snapshot of the whole state into a new database file at `file`,
+  // while the store goes on serving.
+  virtual base::Status BackupTo(const std::filesystem::path& file) = 0;
   virtual base::Result<std::vector<LogEntry>> QueryLogs(const LogQuery& query) = 0;
 };
 

@@ -154,7 +154,7 @@ TEST_F(StoreTest, SourcesAndKeys) {
 
 TEST_F(StoreTest, JournalGroupsConcurrentAppends) {
   std::atomic<int> appended{0};
-  Journal journal(*store_, [&] { appended++; });
+  Journal journal(*store_, [&](size_t) { appended++; });
   std::vector<std::thread> threads;
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&, t] {

@@ -43,10 +43,11 @@ export class Sluice {
     this.exited = new Promise((resolve) => this.proc.once('exit', (code, signal) => resolve({code, signal})));
     let exitedEarly = false;
     this.exited.then(() => { exitedEarly = true; });
-    const ready = `Sluice listening on ${this.url}\n`;
+    // The first line of the log: a JSON line by default, the text banner with --log-format text.
+    const ready = [`Sluice listening on ${this.url}"`, `Sluice listening on ${this.url}\n`];
     const deadline = Date.now() + START_TIMEOUT_MS;
     while (Date.now() < deadline && !exitedEarly) {
-      if (this.serverLog().includes(ready)) return this;
+      if (ready.some((line) => this.serverLog().includes(line))) return this;
       await sleep(50);
     }
     const log = this.serverLog();

@@ -89,10 +89,12 @@ export class Sluice {
     let exitedEarly = false;
     this.exited.then(() => { exitedEarly = true; });
 
-    const ready = `Sluice listening on ${this.url}\n`;
+    // The first line of the log: a JSON line by default, the text banner with --log-format text.
+    const ready = [`Sluice listening on ${this.url}"`, `Sluice listening on ${this.url}\n`];
     const deadline = Date.now() + START_TIMEOUT_MS;
     while (Date.now() < deadline && !exitedEarly) {
-      if (existsSync(this.logPath) && readFileSync(this.logPath, 'utf8').includes(ready)) {
+      const log = existsSync(this.logPath) ? readFileSync(this.logPath, 'utf8') : '';
+      if (ready.some((line) => log.includes(line))) {
         process.env.SLUICE_URL = this.url;
         return this;
       }

@@ -31,8 +31,9 @@ def free_port():
 class Sluice:
     """One server process on 127.0.0.1 with its own data directory."""
 
-    def __init__(self, data_dir=None, extra_args=()):
+    def __init__(self, data_dir=None, extra_args=(), extra_env=None):
         self.extra_args = list(extra_args)
+        self.extra_env = dict(extra_env or {})
         self.binary = os.environ["SLUICE_BIN"]
         self._tmp = None
         if data_dir is None:
@@ -43,7 +44,7 @@ class Sluice:
         self.proc = None
 
     def start(self):
-        env = dict(os.environ, SLUICE_API_KEY=API_KEY)
+        env = dict(os.environ, SLUICE_API_KEY=API_KEY, **self.extra_env)
         # Output goes to a file, not a pipe nobody drains, so the server can never
         # block on a full pipe during a long test.
         self.log_path = os.path.join(self.data_dir, "server.log")
@@ -58,7 +59,8 @@ class Sluice:
             with open(self.log_path) as f:
                 f.seek(start_offset)
                 text = f.read()
-            if re.search(rf"Sluice listening on http://127\.0\.0\.1:{self.port}\n", text):
+            # A JSON log line by default, the text banner with --log-format text.
+            if re.search(rf"Sluice listening on http://127\.0\.0\.1:{self.port}[\"\n]", text):
                 return self
             if self.proc.poll() is not None:
                 break

@@ -1,0 +1,178 @@
+#include "app/serve_command.h"
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <string_view>
+
+#include <CLI/CLI.hpp>
+
+namespace sluice::app {
+namespace {
+
+std::string EnvironmentName(std::string_view flag) {
+  std::string name = "SLUICE_";
+  for (char c : flag) {
+    name += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  return name;
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+// The value of --config in argv, if given after `serve`.
+std::string ConfigFlag(int argc, const char* const* argv) {
+  int i = 1;
+  while (i < argc && std::string_view(argv[i]) != "serve") ++i;
+  std::string found;
+  for (++i; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg == "--") break;
+    if (arg == "--config" && i + 1 < argc) found = argv[++i];
+    if (arg.starts_with("--config=")) found = std::string(arg.substr(9));
+  }
+  return found;
+}
+
+// The options a config file may not set: they choose the file or what the command does.
+bool IsSetting(const CLI::Option& option) {
+  const std::string& name = option.get_single_name();
+  return name != "help" && name != "config" && name != "print-config";
+}
+
+bool IsSecret(std::string_view name) { return name == "api-key" || name == "metrics-token"; }
+
+}  // namespace
+
+template <typename T>
+CLI::Option* ServeCommand::Setting(const std::string& name, T& value, const std::string& help) {
+  return serve_->add_option("--" + name, value, help)
+      ->envname(EnvironmentName(name))
+      ->capture_default_str();
+}
+
+ServeCommand::ServeCommand(CLI::App& app) {
+  serve_ = app.add_subcommand("serve", "Run the server");
+  ServeConfig& c = config_;
+  serve_
+      ->add_option("--config", config_path_,
+                   "A file of settings, `key = value` per line (keys are these flags' names); "
+                   "flags and SLUICE_* variables override it")
+      ->envname("SLUICE_CONFIG");
+  serve_->add_flag("--print-config", print_config_,
+                   "Print the effective settings (secrets masked) and exit");
+  Setting("data-dir", c.data_dir, "Data directory");
+  Setting("listen", c.listen,
+          "HOST:PORT to listen on (port 0 picks a free port; needs --public-url)");
+  Setting("public-url", c.public_url,
+          "Base URL clients reach this server at; signed into upload URIs "
+          "(default: http://<listen>)");
+  Setting("api-key", c.api_key,
+          "The first API key (admin) of a new data directory; without it one is generated "
+          "into <data-dir>/initial-api-key");
+  Setting("workers", c.workers, "Processing threads")->check(CLI::Range(1, 256));
+  Setting("log-format", c.log_format, "json (one JSON object per line) or text, on stdout")
+      ->check(CLI::IsMember({"json", "text"}));
+  Setting("metrics-token", c.metrics_token,
+          "When set, GET /metrics needs `Authorization: Bearer <token>`");
+  Setting("max-container-bytes", c.max_container_bytes, "Largest file container upload");
+  Setting("max-request-bytes", c.max_request_bytes, "Largest JSON request body (413 above)");
+  Setting("container-ttl-seconds", c.container_ttl_seconds, "How long an uploadUri stays valid")
+      ->check(CLI::Range(int64_t{1}, int64_t{604800}));
+  Setting("rate-limit", c.rate_limit,
+          "Push API requests per second per API key; 429 above (0: no limit)");
+  Setting("rate-burst", c.rate_burst,
+          "Requests an API key may send at once before --rate-limit applies");
+  Setting("max-pending-operations", c.max_pending_operations,
+          "Journal backlog above which Push API calls get 429 and /readyz is unready (0: no "
+          "limit)");
+  Setting("auth-failure-limit", c.auth_failure_limit,
+          "Requests with a refused API key or token per minute per client address; 429 above "
+          "(0: no limit)");
+  Setting("max-text-bytes", c.max_text_bytes,
+          "Text kept of one item; the rest is cut and the item marked truncated");
+  Setting("extract-cpu-seconds", c.extract_limits.cpu_seconds,
+          "CPU time the child reading one PDF or Office file may use");
+  Setting("extract-memory-bytes", c.extract_limits.memory_bytes,
+          "Address space the child reading one PDF or Office file may use");
+  Setting("extract-timeout-ms", c.extract_limits.wall_ms,
+          "Wall-clock time the child reading one PDF or Office file may take");
+  Setting("header-timeout-seconds", c.header_timeout_seconds,
+          "A request header must arrive within this time, or the connection is closed")
+      ->check(CLI::Range(int64_t{1}, int64_t{3600}));
+  Setting("body-timeout-seconds", c.body_timeout_seconds,
+          "Longest pause within a request body; also the grace period before "
+          "--min-body-bytes-per-second applies")
+      ->check(CLI::Range(int64_t{1}, int64_t{3600}));
+  Setting("min-body-bytes-per-second", c.min_body_bytes_per_second,
+          "Slowest average rate a request body may arrive at after its grace period "
+          "(0: no rate rule)");
+  Setting("min-free-bytes", c.min_free_bytes,
+          "Free space the data directory's disk needs for /readyz to be ready");
+  Setting("shutdown-timeout-seconds", c.shutdown_timeout_seconds,
+          "On SIGTERM, how long requests under way may take to finish")
+      ->check(CLI::Range(int64_t{1}, int64_t{3600}));
+  serve_
+      ->add_flag("--ignore-queue-delay", c.ignore_queue_delay,
+                 "Run documents/olderthan at once instead of after its queueDelay")
+      ->envname("SLUICE_IGNORE_QUEUE_DELAY")
+      ->default_str("false");
+}
+
+bool ServeCommand::Chosen() const { return serve_->parsed(); }
+
+std::vector<std::string> ServeCommand::LoadConfigFile(int argc, const char* const* argv,
+                                                      const std::string& config_from_environment) {
+  std::string path = ConfigFlag(argc, argv);
+  if (path.empty()) path = config_from_environment;
+  if (path.empty()) return {};
+  std::ifstream in(path);
+  if (!in) return {"cannot read the config file " + path};
+  std::vector<std::string> mistakes;
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    const std::string_view text = Trim(line);
+    if (text.empty() || text.front() == '#') continue;
+    const std::string where = path + ":" + std::to_string(number) + ": ";
+    const size_t equals = text.find('=');
+    if (equals == std::string_view::npos) {
+      mistakes.push_back(where + "expected `key = value`, got `" + std::string(text) + "`");
+      continue;
+    }
+    const std::string key(Trim(text.substr(0, equals)));
+    const std::string value(Trim(text.substr(equals + 1)));
+    CLI::Option* option = serve_->get_option_no_throw("--" + key);
+    if (option == nullptr || !IsSetting(*option)) {
+      mistakes.push_back(where + "unknown setting `" + key +
+                         "` (sluice serve --help lists them; keys are the flags' names)");
+      continue;
+    }
+    try {
+      option->default_val(value);
+    } catch (const CLI::Error& e) {
+      mistakes.push_back(where + key + " = " + value + ": " + e.what());
+    }
+  }
+  return mistakes;
+}
+
+std::string ServeCommand::EffectiveConfig() const {
+  std::string out;
+  for (const CLI::Option* option : serve_->get_options()) {
+    if (!IsSetting(*option)) continue;
+    const std::string name = option->get_single_name();
+    std::string value = option->get_default_str();
+    if (option->count() > 0) value = option->results().back();
+    if (IsSecret(name) && !value.empty()) value = "(set, not shown)";
+    out += name + " = " + value + "\n";
+  }
+  return out;
+}
+
+}  // namespace sluice::app

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs Redocly's CLI (exact versions from package-lock.json) into tests/openapi/node_modules,
+# only when it is missing or older than the lock.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  echo "install.sh: the OpenAPI lint needs node (20.19+ or 22.12+) and npm on PATH" >&2
+  exit 1
+fi
+version=$(node -p 'process.versions.node')
+major=${version%%.*}
+minor=$(cut -d. -f2 <<<"$version")
+# @redocly/cli 2 runs on node 20.19+ (not 21) and 22.12+.
+if (( major < 20 || (major == 20 && minor < 19) || major == 21 || (major == 22 && minor < 12) )); then
+  echo "install.sh: node v$version cannot run @redocly/cli 2; it needs 20.19+ or 22.12+" >&2
+  exit 1
+fi
+
+# The stamp records which package.json + package-lock.json the tree was installed from.
+stamp=node_modules/.sluice-install-stamp
+wanted=$(cat package.json package-lock.json 2>/dev/null | sha256sum | cut -d' ' -f1)
+if [[ -f $stamp && $(cat "$stamp") == "$wanted" ]]; then
+  exit 0
+fi
+
+if [[ -f package-lock.json ]]; then
+  npm ci --no-audit --no-fund --loglevel=error >&2
+else
+  npm install --no-audit --no-fund --loglevel=error >&2
+  wanted=$(cat package.json package-lock.json | sha256sum | cut -d' ' -f1)
+fi
+echo "$wanted" > "$stamp"
