@@ -19,7 +19,7 @@ build: configure
 	@cmake --build --preset $(PRESET) -j $(JOBS)
 
 run: build
-	$(SLUICE) serve --data-dir $(DATA_DIR) --listen $(LISTEN) --public-url $(PUBLIC_URL)
+	$(SLUICE) serve --data-dir $(DATA_DIR) --listen $(LISTEN) --public-url $(PUBLIC_URL) --log-format text
 
 test: build
 	@ctest --preset $(PRESET) -j $(JOBS)
@@ -33,12 +33,12 @@ test-asan: deps
 # The concurrent modules (journal, pipeline, HTTP server, the whole server under
 # storage faults, the push client's manifest and progress) under ThreadSanitizer (clang).
 TSAN_TESTS := sluice_store_tests sluice_faults_tests sluice_http_tests sluice_pipeline_tests \
-	sluice_app_tests sluice_client_tests
+	sluice_app_tests sluice_client_tests sluice_telemetry_tests
 .PHONY: test-tsan
 test-tsan: deps
 	@cmake --preset tsan >/dev/null
 	@cmake --build --preset tsan -j $(JOBS) --target $(TSAN_TESTS)
-	@ctest --preset tsan -j $(JOBS) -L '^(store|faults|http|pipeline|app|client)$$'
+	@ctest --preset tsan -j $(JOBS) -L '^(store|faults|http|pipeline|app|client|telemetry)$$'
 
 # The long versions of the reliability suites: 200 SIGKILLs, a 60 s flood, 5 min
 # per fuzz target. docs/RELIABILITY.md quotes their closing lines.

@@ -26,9 +26,7 @@ constexpr std::string_view kStateFile = "state.db";
 // The directories copied file by file; state.db goes through SQLite's backup instead.
 constexpr std::string_view kCopiedDirs[] = {"keys", "index", "blobs"};
 
-base::Status Errno(const std::string& what) {
-  return base::IoError(what + ": " + std::strerror(errno));
-}
+base::Status Errno(const std::string& what) { return base::ErrnoError(what, errno); }
 
 // Copies `from` to `to` (created, owner-only) and fsyncs it; the bytes copied. NotFound when
 // `from` is gone (a container consumed or an upload renamed since the listing).

@@ -149,14 +149,18 @@ std::vector<std::string> ServeCommand::LoadConfigFile(int argc, const char* cons
     const std::string value(Trim(text.substr(equals + 1)));
     CLI::Option* option = serve_->get_option_no_throw("--" + key);
     if (option == nullptr || !IsSetting(*option)) {
-      mistakes.push_back(where + "unknown setting `" + key +
-                         "` (sluice serve --help lists them; keys are the flags' names)");
+      mistakes.push_back(where);
+      mistakes.back()
+          .append("unknown setting `")
+          .append(key)
+          .append("` (sluice serve --help lists them; keys are the flags' names)");
       continue;
     }
     try {
       option->default_val(value);
     } catch (const CLI::Error& e) {
-      mistakes.push_back(where + key + " = " + value + ": " + e.what());
+      mistakes.push_back(where);
+      mistakes.back().append(key).append(" = ").append(value).append(": ").append(e.what());
     }
   }
   return mistakes;
@@ -170,7 +174,7 @@ std::string ServeCommand::EffectiveConfig() const {
     std::string value = option->get_default_str();
     if (option->count() > 0) value = option->results().back();
     if (IsSecret(name) && !value.empty()) value = "(set, not shown)";
-    out += name + " = " + value + "\n";
+    out.append(name).append(" = ").append(value).append("\n");
   }
   return out;
 }

@@ -180,8 +180,10 @@ std::vector<std::string> Server::Parts::UnreadyReasons(uint64_t pending) const {
     reasons.push_back(journal_health.message());
   }
   if (::access(config.data_dir.c_str(), W_OK) != 0) {
-    reasons.push_back("the data directory " + config.data_dir.string() +
-                      " is not writable: " + std::strerror(errno));
+    reasons.push_back(
+        base::ErrnoError("the data directory " + config.data_dir.string() + " is not writable",
+                         errno)
+            .message());
   }
   if (auto available = config.files->AvailableBytes(config.data_dir);
       available.ok() && *available < config.min_free_bytes) {
@@ -299,7 +301,7 @@ std::vector<std::string> ValidateServeConfig(const ServeConfig& config) {
   auto listen = SplitListen(config.listen);
   if (!listen.ok()) mistakes.push_back(listen.status().message());
   if (listen.ok() && listen->second == 0 && config.public_url.empty()) {
-    mistakes.push_back(
+    mistakes.emplace_back(
         "--listen with port 0 needs --public-url: upload URIs must name the real port");
   }
   if (!config.public_url.empty() && !config.public_url.starts_with("http://") &&
@@ -307,19 +309,19 @@ std::vector<std::string> ValidateServeConfig(const ServeConfig& config) {
     mistakes.push_back("--public-url must start with http:// or https:// (got '" +
                        config.public_url + "')");
   }
-  if (config.data_dir.empty()) mistakes.push_back("--data-dir must not be empty");
-  if (config.workers < 1) mistakes.push_back("--workers must be at least 1");
+  if (config.data_dir.empty()) mistakes.emplace_back("--data-dir must not be empty");
+  if (config.workers < 1) mistakes.emplace_back("--workers must be at least 1");
   if (config.log_format != "json" && config.log_format != "text") {
     mistakes.push_back("--log-format must be json or text (got '" + config.log_format + "')");
   }
   if (config.rate_limit < 0 || config.rate_burst < 0) {
-    mistakes.push_back("--rate-limit and --rate-burst must not be negative");
+    mistakes.emplace_back("--rate-limit and --rate-burst must not be negative");
   }
   if (config.container_ttl_seconds < 1 || config.container_ttl_seconds > 604800) {
-    mistakes.push_back("--container-ttl-seconds must be within 1..604800");
+    mistakes.emplace_back("--container-ttl-seconds must be within 1..604800");
   }
   if (config.shutdown_timeout_seconds < 1) {
-    mistakes.push_back("--shutdown-timeout-seconds must be at least 1");
+    mistakes.emplace_back("--shutdown-timeout-seconds must be at least 1");
   }
   return mistakes;
 }
