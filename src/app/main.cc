@@ -43,7 +43,7 @@ void Announce(sluice::app::Server& server, const sluice::app::ServeConfig& confi
   if (boot.new_api_key) {
     key = "generated, in " + boot.new_api_key_file.string() + " (stored hashed)";
   } else if (boot.api_key_from_config) {
-    key = "from --api-key or SLUICE_API_KEY";
+    key = "from the settings (--api-key, SLUICE_API_KEY or the config file)";
   }
   if (config.log_format == "json") {
     server.logger().Info("Sluice listening on " + base, {{"url", base},

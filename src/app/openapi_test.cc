@@ -2,11 +2,6 @@
 // against the routes a real server registers, both ways: every route is described, every
 // described operation is a route, and each operation names its summary, its responses and
 // every path capture. A failure names the route.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
@@ -23,6 +18,7 @@
 #include <gtest/gtest.h>
 
 #include "app/server.h"
+#include "app/test_http.h"
 #include "web/assets.h"
 
 namespace sluice::app {
@@ -258,40 +254,13 @@ TEST_F(OpenApiTest, EveryCaptureIsAPathParameter) {
   }
 }
 
-// One GET on a fresh connection: the status line and headers, and the body.
-std::pair<std::string, std::string> Get(uint16_t port, std::string_view target) {
-  int s = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    ::close(s);
-    return {};
-  }
-  std::string request = "GET " + std::string(target) +
-                        " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
-                        "\r\nConnection: close\r\n\r\n";
-  for (size_t sent = 0; sent < request.size();) {
-    ssize_t n = ::send(s, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) break;
-    sent += static_cast<size_t>(n);
-  }
-  std::string raw;
-  char buf[8192];
-  for (ssize_t n; (n = ::recv(s, buf, sizeof buf, 0)) > 0;) raw.append(buf, static_cast<size_t>(n));
-  ::close(s);
-  size_t end = raw.find("\r\n\r\n");
-  if (end == std::string::npos) return {raw, ""};
-  return {raw.substr(0, end), raw.substr(end + 4)};
-}
-
 TEST_F(OpenApiTest, IsServedAtOpenApiJson) {
   ASSERT_TRUE(server_->Start().ok());
-  auto [head, body] = Get(server_->port(), "/openapi.json");
-  EXPECT_TRUE(head.starts_with("HTTP/1.1 200")) << head;
-  EXPECT_NE(Lower(head).find("\r\ncontent-type: application/json"), std::string::npos) << head;
-  EXPECT_EQ(body, web::FindAsset("/openapi.json")->body);
+  test_http::Reply reply = test_http::Call(server_->port(), "GET", "/openapi.json");
+  EXPECT_EQ(reply.status, 200) << reply.head;
+  EXPECT_NE(Lower(reply.head).find("\r\ncontent-type: application/json"), std::string::npos)
+      << reply.head;
+  EXPECT_EQ(reply.body, web::FindAsset("/openapi.json")->body);
 }
 
 }  // namespace

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cctype>
-#include <fstream>
 #include <string_view>
 
 #include <CLI/CLI.hpp>
+
+#include "base/fs.h"
+#include "base/key_value.h"
 
 namespace sluice::app {
 namespace {
@@ -16,14 +18,6 @@ std::string EnvironmentName(std::string_view flag) {
     name += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   }
   return name;
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
-    s.remove_suffix(1);
-  }
-  return s;
 }
 
 // The value of --config in argv, if given after `serve`.
@@ -132,35 +126,29 @@ std::vector<std::string> ServeCommand::LoadConfigFile(int argc, const char* cons
   std::string path = ConfigFlag(argc, argv);
   if (path.empty()) path = config_from_environment;
   if (path.empty()) return {};
-  std::ifstream in(path);
-  if (!in) return {"cannot read the config file " + path};
+  auto text = base::ReadFile(path);
+  if (!text.ok()) return {"cannot read the config file " + path + ": " + text.status().message()};
   std::vector<std::string> mistakes;
-  std::string line;
-  for (int number = 1; std::getline(in, line); ++number) {
-    const std::string_view text = Trim(line);
-    if (text.empty() || text.front() == '#') continue;
-    const std::string where = path + ":" + std::to_string(number) + ": ";
-    const size_t equals = text.find('=');
-    if (equals == std::string_view::npos) {
-      mistakes.push_back(where + "expected `key = value`, got `" + std::string(text) + "`");
+  for (const base::KeyValueLine& line : base::ParseKeyValueLines(*text)) {
+    std::string where = path + ":" + std::to_string(line.number) + ": ";
+    if (!line.has_equals) {
+      mistakes.push_back(
+          where.append("expected `key = value`, got `").append(line.text).append("`"));
       continue;
     }
-    const std::string key(Trim(text.substr(0, equals)));
-    const std::string value(Trim(text.substr(equals + 1)));
-    CLI::Option* option = serve_->get_option_no_throw("--" + key);
+    CLI::Option* option = serve_->get_option_no_throw("--" + line.key);
     if (option == nullptr || !IsSetting(*option)) {
-      mistakes.push_back(where);
-      mistakes.back()
-          .append("unknown setting `")
-          .append(key)
-          .append("` (sluice serve --help lists them; keys are the flags' names)");
+      mistakes.push_back(
+          where.append("unknown setting `")
+              .append(line.key)
+              .append("` (sluice serve --help lists them; keys are the flags' names)"));
       continue;
     }
     try {
-      option->default_val(value);
+      option->default_val(line.value);
     } catch (const CLI::Error& e) {
-      mistakes.push_back(where);
-      mistakes.back().append(key).append(" = ").append(value).append(": ").append(e.what());
+      mistakes.push_back(
+          where.append(line.key).append(" = ").append(line.value).append(": ").append(e.what()));
     }
   }
   return mistakes;

@@ -14,7 +14,6 @@
 
 #include "app/backup.h"
 #include "auth/api_key.h"
-#include "base/ascii.h"
 #include "base/clock.h"
 #include "base/fs.h"
 #include "base/random.h"
@@ -202,10 +201,9 @@ std::vector<std::string> Server::Parts::UnreadyReasons(uint64_t pending) const {
 telemetry::Gauges Server::Parts::ReadGauges() const {
   telemetry::Gauges g;
   if (auto pending = store->PendingCount(); pending.ok()) g.pending_operations = *pending;
-  if (auto oldest = store->PendingOperations(0, 1); oldest.ok() && !oldest->empty()) {
+  if (auto oldest = store->OldestPendingReceivedMs(); oldest.ok() && *oldest > 0) {
     g.oldest_pending_seconds =
-        static_cast<double>(std::max<int64_t>(0, clock.NowMs() - oldest->front().received_ms)) /
-        1000.0;
+        static_cast<double>(std::max<int64_t>(0, clock.NowMs() - *oldest)) / 1000.0;
   }
   std::error_code ec;
   for (auto it = std::filesystem::recursive_directory_iterator(config.data_dir / "index", ec);
@@ -254,10 +252,8 @@ void Server::Parts::AddOperatorRoutes() {
   });
   router.Add("GET", "/metrics", [this](http::Request& r) {
     if (!config.metrics_token.empty()) {
-      std::string_view given = r.Header("Authorization").value_or("");
-      const bool bearer =
-          given.size() > 7 && base::EqualsIgnoreAsciiCase(given.substr(0, 7), "Bearer ");
-      if (!bearer || !auth::ConstantTimeEquals(given.substr(7), config.metrics_token)) {
+      const std::optional<std::string> given = push::BearerToken(r, /*allow_query=*/false);
+      if (!given || !auth::ConstantTimeEquals(*given, config.metrics_token)) {
         http::Response refused = push::CoveoError(
             401, "INVALID_TOKEN",
             "GET /metrics needs the metrics token: Authorization: Bearer <token>.");

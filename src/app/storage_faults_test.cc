@@ -2,11 +2,6 @@
 // writes and its state database behind the fault-injecting seams. A full disk
 // answers 503 with Retry-After and heals by itself; a failed fsync stops the
 // journal until a restart; nothing acknowledged before a fault is lost.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <chrono>
 #include <filesystem>
@@ -19,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include "app/server.h"
+#include "app/test_http.h"
 #include "base/fs.h"
 #include "faults/fault_plan.h"
 #include "faults/faulty_fs.h"
@@ -33,58 +29,15 @@ namespace json = boost::json;
 constexpr std::string_view kKey = "xx-storage-faults-key";
 constexpr std::string_view kDocs = "/push/v1/organizations/local/sources/local-default/documents";
 
-struct Reply {
-  int status = 0;
-  std::string head;  // status line and headers
-  std::string body;
-  bool HasHeader(std::string_view line) const { return head.find(line) != std::string::npos; }
-};
+using test_http::FreePort;
+using test_http::Reply;
 
-uint16_t FreePort() {
-  int s = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  bool bound = ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-               ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len) == 0;
-  ::close(s);
-  return bound ? ntohs(a.sin_port) : 0;
-}
-
-// One HTTP/1.1 exchange on a fresh connection, read to the end.
+// An exchange that presents the test's API key.
 Reply Call(uint16_t port, std::string_view method, std::string_view target,
            std::string_view body = "", std::string_view extra_headers = "") {
-  int s = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  Reply reply;
-  if (::connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    ::close(s);
-    return reply;
-  }
-  std::string request = std::string(method) + " " + std::string(target) +
-                        " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
-                        "\r\nConnection: close\r\nAuthorization: Bearer " + std::string(kKey) +
-                        "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" +
-                        std::string(extra_headers) + "\r\n" + std::string(body);
-  for (size_t sent = 0; sent < request.size();) {
-    ssize_t n = ::send(s, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) break;
-    sent += static_cast<size_t>(n);
-  }
-  std::string raw;
-  char buf[8192];
-  for (ssize_t n; (n = ::recv(s, buf, sizeof buf, 0)) > 0;) raw.append(buf, static_cast<size_t>(n));
-  ::close(s);
-  size_t end = raw.find("\r\n\r\n");
-  if (raw.size() < 12 || end == std::string::npos) return reply;
-  reply.status = std::stoi(raw.substr(9, 3));
-  reply.head = raw.substr(0, end);
-  reply.body = raw.substr(end + 4);
-  return reply;
+  return test_http::Call(
+      port, method, target, body,
+      "Authorization: Bearer " + std::string(kKey) + "\r\n" + std::string(extra_headers));
 }
 
 class StorageFaultsTest : public ::testing::Test {

@@ -5,6 +5,7 @@
 #include "base/ascii.h"
 #include "base/clock.h"
 #include "base/fs.h"
+#include "base/key_value.h"
 #include "base/random.h"
 #include "base/status.h"
 #include "base/utf8.h"
@@ -70,6 +71,30 @@ TEST(AsciiTest, LowersOnlyAsciiLetters) {
   EXPECT_TRUE(EqualsIgnoreAsciiCase("Content-Type", "content-TYPE"));
   EXPECT_FALSE(EqualsIgnoreAsciiCase("content-type", "content-typ"));
   EXPECT_FALSE(EqualsIgnoreAsciiCase("É", "é"));  // bytes beyond ASCII compare exactly
+}
+
+TEST(AsciiTest, TrimsSpacesTabsAndLineEndsAtBothEndsOnly) {
+  EXPECT_EQ(TrimAsciiSpace(" \t a b \r\n"), "a b");
+  EXPECT_EQ(TrimAsciiSpace(" \t\r\n"), "");
+  EXPECT_EQ(TrimAsciiSpace("x"), "x");
+}
+
+TEST(KeyValueTest, SkipsBlanksAndCommentsAndNumbersTheRest) {
+  const auto lines =
+      ParseKeyValueLines("# comment\n\n  workers =  3 \r\nlisten 1\nurl=http://a=b\n key = ");
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_EQ(lines[0].number, 3);
+  EXPECT_TRUE(lines[0].has_equals);
+  EXPECT_EQ(lines[0].key, "workers");
+  EXPECT_EQ(lines[0].value, "3");
+  EXPECT_EQ(lines[1].number, 4);
+  EXPECT_FALSE(lines[1].has_equals);
+  EXPECT_EQ(lines[1].text, "listen 1");
+  EXPECT_EQ(lines[2].key, "url");
+  EXPECT_EQ(lines[2].value, "http://a=b");  // split at the first '='
+  EXPECT_EQ(lines[3].number, 6);
+  EXPECT_EQ(lines[3].key, "key");
+  EXPECT_EQ(lines[3].value, "");
 }
 
 TEST(Utf8Test, SequenceLengthFollowsRfc3629) {

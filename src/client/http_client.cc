@@ -61,20 +61,13 @@ size_t WriteBody(char* data, size_t size, size_t count, void* user) {
   return bytes;
 }
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.back() == '\r' || s.back() == '\n' || s.back() == ' '))
-    s.remove_suffix(1);
-  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-  return s;
-}
-
 size_t ReadHeader(char* data, size_t size, size_t count, void* user) {
   auto* exchange = static_cast<Exchange*>(user);
   const std::string_view line(data, size * count);
   const size_t colon = line.find(':');
   if (colon == std::string_view::npos) return size * count;
   const std::string name = base::AsciiLower(line.substr(0, colon));
-  const std::string_view value = Trim(line.substr(colon + 1));
+  const std::string_view value = base::TrimAsciiSpace(line.substr(colon + 1));
   if (name == "retry-after") {
     int64_t seconds = 0;
     auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);

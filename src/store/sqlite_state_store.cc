@@ -779,6 +779,15 @@ class SqliteStateStore final : public StateStore {
     return static_cast<uint64_t>(st.Int(0));
   }
 
+  base::Result<int64_t> OldestPendingReceivedMs() override {
+    std::lock_guard lock(read_mu_);
+    SLUICE_ASSIGN_OR_RETURN(Statement st,
+                            reader_.Prepare("SELECT received_ms FROM journal WHERE done_ms IS NULL "
+                                            "ORDER BY seq LIMIT 1"));
+    SLUICE_ASSIGN_OR_RETURN(bool row, st.Step());
+    return row ? st.Int(0) : int64_t{0};
+  }
+
   base::Result<std::optional<Item>> GetItem(const std::string& org, const std::string& source,
                                             const std::string& uri) override {
     std::lock_guard lock(read_mu_);

@@ -256,6 +256,8 @@ class StateStore {
   // One journaled operation, done or not; nullopt when there is none with this seq.
   virtual base::Result<std::optional<Operation>> GetOperation(int64_t seq) = 0;
   virtual base::Result<uint64_t> PendingCount() = 0;
+  // When the oldest operation not yet applied was received (0: none is pending).
+  virtual base::Result<int64_t> OldestPendingReceivedMs() = 0;
 
   // Items and logs.
   virtual base::Result<std::optional<Item>> GetItem(const std::string& org,

@@ -89,6 +89,33 @@ TEST_F(StoreTest, ReusedStatementsStartClean) {
   EXPECT_EQ(bound->Text(0), "one");
 }
 
+TEST_F(StoreTest, OldestPendingIsTheFirstOperationNotYetApplied) {
+  EXPECT_EQ(*store_->OldestPendingReceivedMs(), 0);
+  std::vector<Operation> ops = {Add("a", 1), Add("b", 2)};
+  ops[0].received_ms = 1000;
+  ops[1].received_ms = 2000;
+  ASSERT_TRUE(store_->AppendOperations(ops).ok());
+  EXPECT_EQ(*store_->OldestPendingReceivedMs(), 1000);
+  AppliedBatch batch;
+  batch.completed_seqs = {ops[0].seq};
+  ASSERT_TRUE(store_->CommitApplied(batch, 3000).ok());
+  EXPECT_EQ(*store_->OldestPendingReceivedMs(), 2000);
+}
+
+// The backup is an ordinary database holding what was committed when it was taken; the store
+// goes on taking writes that the backup does not hold.
+TEST_F(StoreTest, BackupIsASnapshotThatOpensAsAStore) {
+  std::vector<Operation> ops = {Add("a", 1), Add("b", 2)};
+  ASSERT_TRUE(store_->AppendOperations(ops).ok());
+  ASSERT_TRUE(store_->BackupTo(dir_ / "backup.db").ok());
+  std::vector<Operation> later = {Add("c", 3)};
+  ASSERT_TRUE(store_->AppendOperations(later).ok());
+  auto backup = OpenSqliteStateStore(dir_ / "backup.db");
+  ASSERT_TRUE(backup.ok()) << backup.status().ToString();
+  EXPECT_EQ(*(*backup)->PendingCount(), 2u);
+  EXPECT_EQ(*store_->PendingCount(), 3u);
+}
+
 TEST_F(StoreTest, JournalSurvivesReopenUntilCompleted) {
   std::vector<Operation> ops = {Add("a", 5), Add("b", kCrawlingModuleId)};
   ASSERT_TRUE(store_->AppendOperations(ops).ok());

@@ -20,11 +20,4 @@ if [[ ! -x ${CHROMIUM:-/usr/bin/chromium} ]]; then
   exit 1
 fi
 
-# The stamp records which package.json + package-lock.json the tree was installed from.
-stamp=node_modules/.sluice-install-stamp
-wanted=$(cat package.json package-lock.json | sha256sum | cut -d' ' -f1)
-if [[ -f $stamp && $(cat "$stamp") == "$wanted" ]]; then
-  exit 0
-fi
-PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >&2
-echo "$wanted" > "$stamp"
+PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 exec bash ../npm_ci.sh

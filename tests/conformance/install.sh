@@ -14,17 +14,4 @@ if (( major < 18 )); then
   exit 1
 fi
 
-# The stamp records which package.json + package-lock.json the tree was installed from.
-stamp=node_modules/.sluice-install-stamp
-wanted=$(cat package.json package-lock.json 2>/dev/null | sha256sum | cut -d' ' -f1)
-if [[ -f $stamp && $(cat "$stamp") == "$wanted" ]]; then
-  exit 0
-fi
-
-if [[ -f package-lock.json ]]; then
-  npm ci --no-audit --no-fund --loglevel=error >&2
-else
-  npm install --no-audit --no-fund --loglevel=error >&2
-  wanted=$(cat package.json package-lock.json | sha256sum | cut -d' ' -f1)
-fi
-echo "$wanted" > "$stamp"
+exec bash ../npm_ci.sh
