@@ -125,6 +125,10 @@ http::Response Server::Parts::Backup(http::Request& request) {
     logger.Error("backup failed", {{"requestId", request.request_id},
                                    {"directory", target.string()},
                                    {"error", summary.status().ToString()}});
+    // A directory the server cannot use is a bad parameter, not bad JSON.
+    if (summary.status().code() == base::StatusCode::kInvalidArgument) {
+      return push::CoveoError(400, "INVALID_PARAMETER", summary.status().message());
+    }
     return push::FromStatus(summary.status());
   }
   const double seconds =

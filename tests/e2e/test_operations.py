@@ -337,6 +337,12 @@ class BackupTest(unittest.TestCase):
         again = run("backup", target, env=env)
         self.assertEqual(again.returncode, 1)
         self.assertIn("not an empty directory", again.stderr)
+        for body, words in (({"directory": "relative/dir"}, "absolute path"),
+                            ({"directory": s.data_dir + "/inside"}, "outside the data directory"),
+                            ({"dir": "/x"}, '{"directory"')):
+            status, answer = s.json("POST", "/api/v1/backup", body)
+            self.assertEqual((status, answer["errorCode"]), (400, "INVALID_PARAMETER"), answer)
+            self.assertIn(words, answer["message"])
 
         restored_dir = os.path.join(tmp.name, "restored")
         done = run("restore", target, "--data-dir", restored_dir)
