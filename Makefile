@@ -40,6 +40,11 @@ test-tsan: deps
 	@cmake --build --preset tsan -j $(JOBS) --target $(TSAN_TESTS)
 	@ctest --preset tsan -j $(JOBS) -L '^(store|faults|http|pipeline|app|client|telemetry)$$'
 
+# Several nodes on a throwaway PostgreSQL and s3rver (also part of `make test`).
+.PHONY: test-cluster
+test-cluster: build
+	@ctest --preset $(PRESET) -L cluster --output-on-failure
+
 # The long versions of the reliability suites: 200 SIGKILLs, a 60 s flood, 5 min
 # per fuzz target. docs/RELIABILITY.md quotes their closing lines.
 .PHONY: test-long

@@ -38,7 +38,7 @@ DEFAULT_SLUICE = os.path.join(REPO, "build/release/src/app/sluice")
 # Scratch data lives on the repository's disk (never a tmpfs): disk-bound figures depend on it.
 SCRATCH_ROOT = os.path.join(REPO, "build", "bench-tmp")
 ORDER = ["stages", "formats", "upload", "pushes", "ingest", "freshness", "large_item", "push_cli",
-         "search_latency"]
+         "search_latency", "cluster"]
 
 sys.path.insert(0, os.path.join(REPO, "tests", "e2e"))
 

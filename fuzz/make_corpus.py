@@ -290,6 +290,95 @@ def html_extract():
         write("html_extract", name, data)
 
 
+# ------------------------------------------------------------------ index_change
+# Encoded index puts as src/index/README.md describes them ("Encoded puts"), written here
+# independently of the C++ encoder. The fuzzer's first byte: odd, it appends the CRC-32 itself.
+
+def leb128(n):
+    out = bytearray()
+    while n >= 0x80:
+        out.append((n & 0x7F) | 0x80)
+        n >>= 7
+    out.append(n)
+    return bytes(out)
+
+
+def leb_string(b):
+    return leb128(len(b)) + b
+
+
+def xapian_length(n):
+    """Xapian 1.4's encode_length: one byte below 255, else 0xff and 7-bit groups, last one flagged."""
+    if n < 255:
+        return bytes([n])
+    out, n = bytearray([0xFF]), n - 255
+    while True:
+        group, n = n & 0x7F, n >> 7
+        if not n:
+            out.append(group | 0x80)
+            return bytes(out)
+        out.append(group)
+
+
+def xapian_document(values, terms, data):
+    """values: {slot: bytes}; terms: {term: (wdf, [positions])}, as Document::serialise lays them out."""
+    out = xapian_length(len(values))
+    for slot in sorted(values):
+        out += xapian_length(slot) + xapian_length(len(values[slot])) + values[slot]
+    out += xapian_length(len(terms))
+    for term in sorted(terms):
+        wdf, positions = terms[term]
+        out += xapian_length(len(term)) + term + xapian_length(wdf) + xapian_length(len(positions))
+        last = 0
+        for position in positions:
+            out += xapian_length(position - last)
+            last = position
+    return out + data
+
+
+def encoded_put(uri, metadata, kinds, document, fmt=1):
+    """Without the CRC-32, which the fuzzer appends for inputs whose first byte is odd."""
+    out = bytes([fmt]) + leb_string(uri) + leb128(len(metadata))
+    for name, values in metadata:
+        out += leb_string(name) + leb128(len(values)) + b"".join(leb_string(v) for v in values)
+    out += leb128(len(kinds))
+    for name, kind in kinds:
+        out += leb_string(name) + bytes([kind])
+    return out + leb_string(document)
+
+
+def unique_term(uri):
+    return b"Q" + uri if len(uri) + 1 <= 245 else b"XHQ" + hashlib.sha256(uri).hexdigest().encode()
+
+
+def index_change():
+    uri = b"https://example.com/a.html"
+    words = {b"Sgiraffe": (1, [1]), b"giraffe": (3, [1]), b"Zgiraff": (3, []),
+             b"tall": (1, [3]), b"leaves": (1, [4, 9]), b"Zleav": (2, [])}
+    terms = {unique_term(uri): (0, []), b"XChttps:": (0, []), b"XChttps:/": (0, []),
+             b"XChttps://example.com": (0, []), b"@author": (0, []), b"@author==ann": (0, []),
+             b"@price": (0, []), b"@price==7": (0, []), **words}
+    values = {0: b"\xa0", 1: b"\xb0", 3: uri, 4: b"author\0ann", 16: b"\xa8"}
+    data = b'{"uri":"https://example.com/a.html","title":"Giraffe"}'
+    document = xapian_document(values, terms, data)
+    metadata = [(b"author", [b"Ann", b"B\xc3\xa9la"]), (b"price", [b"7"]),
+                (b"released", [b"2002-01-31T11:53:12Z"])]
+    kinds = [(b"price", 1), (b"released", 4), (b"weight", 3)]
+    put = encoded_put(uri, metadata, kinds, document)
+    write("index_change", "put", b"\x01" + put)
+    write("index_change", "put_with_crc", b"\x00" + put + struct.pack("<I", zlib.crc32(put)))
+    write("index_change", "bare", b"\x01" + encoded_put(
+        b"x", [], [], xapian_document({3: b"x"}, {b"Qx": (0, [])}, b"{}")))
+    long_uri = b"file:///share/" + b"d" * 300
+    write("index_change", "long_uri", b"\x01" + encoded_put(
+        long_uri, [(b"size", [b"12", b"many"])], [(b"size", 2)],
+        xapian_document({3: long_uri, 300: b"v"}, {unique_term(long_uri): (0, []),
+                                                   b"word": (300, [1, 2, 70000])}, b"")))
+    write("index_change", "other_uri", b"\x01" + encoded_put(b"https://example.com/b", [], [],
+                                                              document))
+    write("index_change", "format_2", b"\x01" + encoded_put(uri, [], [], document, fmt=2))
+
+
 def main():
     if CORPUS.exists():
         shutil.rmtree(CORPUS)
@@ -301,6 +390,7 @@ def main():
     batch_stream()
     identity_body()
     html_extract()
+    index_change()
     total = sum(p.stat().st_size for p in CORPUS.rglob("*") if p.is_file())
     print(f"make_corpus: {sum(1 for p in CORPUS.rglob('*') if p.is_file())} seeds, {total} bytes")
 

@@ -11,11 +11,13 @@ packages=(
   libsqlite3-dev libxapian-dev zlib1g-dev liblzma-dev libisal-dev libssl-dev libxml2-dev
   libpoppler-cpp-dev libzip-dev libgmime-3.0-dev libmagic-dev libicu-dev libexttextcat-dev
   libexttextcat-data
-  libcli11-dev libcurl4-openssl-dev prometheus-cpp-dev libsystemd-dev
+  libcli11-dev libcurl4-openssl-dev prometheus-cpp-dev libsystemd-dev libpqxx-dev
   # test
   libgtest-dev libgmock-dev curl python3 procps
   # an independent SigV4 signer to cross-check the upload URL verifier
   python3-botocore
+  # the scale-out tests: a throwaway PostgreSQL, and s3cmd reads back what landed in the bucket
+  postgresql s3cmd
   # the extraction tests build encrypted PDFs
   qpdf
   # sanitizer build and format check

@@ -18,6 +18,7 @@
 #include "app/serve_command.h"
 #include "app/server.h"
 #include "client/commands.h"
+#include "client/http_client.h"
 #include "extract/sandbox.h"
 
 #include <systemd/sd-daemon.h>
@@ -86,6 +87,7 @@ int WaitForStopSignal(const sigset_t& stop_signals) {
 }
 
 int Serve(const sluice::app::ServeConfig& config, bool stdout_is_terminal) {
+  const sluice::client::CurlLibrary curl;  // before any thread: the S3 blob store uses libcurl
   // Block the stop signals before any thread starts, so all threads inherit
   // the mask and sigtimedwait below receives them.
   sigset_t stop_signals;

@@ -40,7 +40,10 @@ bool IsSetting(const CLI::Option& option) {
   return name != "help" && name != "config" && name != "print-config";
 }
 
-bool IsSecret(std::string_view name) { return name == "api-key" || name == "metrics-token"; }
+bool IsSecret(std::string_view name) {
+  return name == "api-key" || name == "metrics-token" || name == "s3-secret-access-key" ||
+         name == "s3-session-token";
+}
 
 }  // namespace
 
@@ -75,6 +78,23 @@ ServeCommand::ServeCommand(CLI::App& app) {
       ->check(CLI::IsMember({"json", "text"}));
   Setting("metrics-token", c.metrics_token,
           "When set, GET /metrics needs `Authorization: Bearer <token>`");
+  Setting("state", c.state,
+          "Where the catalog, journal, items and logs live: sqlite (in the data directory) or "
+          "postgres://USER:PASSWORD@HOST:PORT/DATABASE, shared by several nodes");
+  Setting("node-name", c.node_name, "This node's name in a shared state (default: the host name)");
+  Setting("node-timeout-seconds", c.node_timeout_seconds,
+          "In a shared state, how long a silent node keeps the work it claimed");
+  Setting("blob-store", c.blob_store,
+          "Where file containers live: local (encrypted files in the data directory) or "
+          "s3://BUCKET[/PREFIX][?endpoint=URL&region=R&path_style=true]");
+  // The S3 credentials are read from AWS's usual variables, as every S3 tool does.
+  Setting("s3-access-key-id", c.s3_credentials.access_key_id, "S3 access key id")
+      ->envname("AWS_ACCESS_KEY_ID");
+  Setting("s3-secret-access-key", c.s3_credentials.secret_access_key, "S3 secret access key")
+      ->envname("AWS_SECRET_ACCESS_KEY");
+  Setting("s3-session-token", c.s3_credentials.session_token,
+          "S3 session token, with temporary credentials")
+      ->envname("AWS_SESSION_TOKEN");
   Setting("max-container-bytes", c.max_container_bytes, "Largest file container upload");
   Setting("max-request-bytes", c.max_request_bytes, "Largest JSON request body (413 above)");
   Setting("container-ttl-seconds", c.container_ttl_seconds, "How long an uploadUri stays valid")
@@ -162,6 +182,7 @@ std::string ServeCommand::EffectiveConfig() const {
     std::string value = option->get_default_str();
     if (option->count() > 0) value = option->results().back();
     if (IsSecret(name) && !value.empty()) value = "(set, not shown)";
+    if (name == "state") value = RedactUriPassword(value);
     out.append(name).append(" = ").append(value).append("\n");
   }
   return out;

@@ -25,6 +25,7 @@
 #include "push/access.h"
 #include "push/errors.h"
 #include "push/push_api.h"
+#include "s3/s3_blob_store.h"
 #include "search/browser_api.h"
 #include "search/logs_api.h"
 #include "search/search_api.h"
@@ -68,7 +69,30 @@ base::Result<std::string> LoadOrCreateSecret(const std::filesystem::path& path) 
   return secret;
 }
 
+// The node's id in the shared state: its name and a random suffix for this start.
+std::string NodeId(const std::string& name) {
+  std::string host = name;
+  if (host.empty()) {
+    std::array<char, 256> buffer{};
+    host = ::gethostname(buffer.data(), buffer.size() - 1) == 0 ? buffer.data() : "node";
+  }
+  return host + "-" + base::NewUuid().substr(0, 8);
+}
+
 }  // namespace
+
+bool IsPostgresUri(std::string_view uri) {
+  return uri.starts_with("postgres://") || uri.starts_with("postgresql://");
+}
+
+std::string RedactUriPassword(std::string_view uri) {
+  const size_t scheme_end = uri.find("://");
+  const size_t at = uri.find('@');
+  if (scheme_end == std::string_view::npos || at == std::string_view::npos) return std::string(uri);
+  const size_t colon = uri.find(':', scheme_end + 3);
+  if (colon == std::string_view::npos || colon > at) return std::string(uri);
+  return std::string(uri.substr(0, colon + 1)) + "(not shown)" + std::string(uri.substr(at));
+}
 
 struct Server::Parts {
   explicit Parts(const ServeConfig& c)
@@ -84,6 +108,7 @@ struct Server::Parts {
   index::CommitGate commit_gate;  // shared by the index's writers and readers; before its users
   std::unique_ptr<store::StateStore> store;
   std::unique_ptr<blob::BlobStore> blobs;
+  s3::S3BlobStore* s3_blobs = nullptr;  // `blobs`, when they live in a bucket
   std::unique_ptr<pipeline::Pipeline> pipeline;
   std::unique_ptr<store::Journal> journal;
   std::unique_ptr<push::PushApi> push_api;
@@ -97,12 +122,51 @@ struct Server::Parts {
   std::unique_ptr<http::Server> http;
 
   base::Status Bootstrap();
+  base::Status OpenBlobStore();
+  base::Status OpenTokenSigner();
   void AddOperatorRoutes();
   std::vector<std::string> UnreadyReasons(uint64_t pending) const;
   telemetry::Gauges ReadGauges() const;
   void Answered(const http::Exchange& exchange);
   http::Response Backup(http::Request& request);
 };
+
+base::Status Server::Parts::OpenBlobStore() {
+  const std::filesystem::path& dir = config.data_dir;
+  if (config.blob_store == "local") {
+    SLUICE_ASSIGN_OR_RETURN(auto master_key, blob::LoadOrCreateKeyFile(dir / "keys" / "blob.key"));
+    SLUICE_ASSIGN_OR_RETURN(blobs,
+                            blob::OpenLocalBlobStore(dir / "blobs", master_key, config.files));
+    return base::Status::Ok();
+  }
+  s3::S3Options options;
+  SLUICE_ASSIGN_OR_RETURN(options.location, s3::ParseS3Url(config.blob_store));
+  options.credentials = config.s3_credentials;
+  options.spool_dir = dir / "spool" / "s3";
+  SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<s3::S3BlobStore> bucket,
+                          s3::OpenS3BlobStore(std::move(options)));
+  s3_blobs = bucket.get();
+  blobs = std::move(bucket);
+  return base::Status::Ok();
+}
+
+// Search tokens signed by one node must verify on every node: a cluster keeps the secret in
+// the shared state; a single node keeps it in its data directory.
+base::Status Server::Parts::OpenTokenSigner() {
+  if (!IsPostgresUri(config.state)) {
+    SLUICE_ASSIGN_OR_RETURN(auto signer, search::SearchTokenSigner::LoadOrCreate(
+                                             config.data_dir / "keys" / "search-token.key"));
+    token_signer = std::make_unique<search::SearchTokenSigner>(std::move(signer));
+    return base::Status::Ok();
+  }
+  std::array<std::byte, 32> bytes{};
+  base::RandomBytes(bytes);
+  SLUICE_ASSIGN_OR_RETURN(std::string secret,
+                          store->SharedSecret("search-token", base::HexEncode(bytes)));
+  token_signer =
+      std::make_unique<search::SearchTokenSigner>(search::SearchTokenSigner::FromSecret(secret));
+  return base::Status::Ok();
+}
 
 // POST /api/v1/backup {"directory": "/absolute/path"}: a snapshot of the whole server, so an
 // admin key of the server's own organization is needed.
@@ -167,8 +231,11 @@ base::Status Server::Parts::Bootstrap() {
     bootstrap.new_api_key_file = config.data_dir / "initial-api-key";
     SLUICE_RETURN_IF_ERROR(base::WriteFileAtomic(bootstrap.new_api_key_file, key + "\n", 0600));
   }
-  return store->PutApiKey(store::ApiKey{
+  base::Status put = store->PutApiKey(store::ApiKey{
       base::NewUuid(), std::string(kOrganization), auth::HashApiKey(key), {"admin"}, now});
+  // Nodes of a cluster that start together may both add the configured key: one wins.
+  if (put.code() == base::StatusCode::kAlreadyExists) return base::Status::Ok();
+  return put;
 }
 
 // Why the server should not be sent traffic now; empty when ready. Unready after a failed
@@ -323,6 +390,28 @@ std::vector<std::string> ValidateServeConfig(const ServeConfig& config) {
   if (config.shutdown_timeout_seconds < 1) {
     mistakes.emplace_back("--shutdown-timeout-seconds must be at least 1");
   }
+  if (config.state != "sqlite" && !IsPostgresUri(config.state)) {
+    mistakes.push_back("--state must be sqlite or a postgres:// URI (got '" +
+                       RedactUriPassword(config.state) + "')");
+  }
+  if (config.node_timeout_seconds < 1) {
+    mistakes.emplace_back("--node-timeout-seconds must be at least 1");
+  }
+  if (IsPostgresUri(config.state) && config.blob_store == "local") {
+    mistakes.emplace_back(
+        "--state postgres://... is shared by several nodes, so their file containers must be "
+        "shared too: add --blob-store s3://...");
+  }
+  if (config.blob_store != "local") {
+    auto location = s3::ParseS3Url(config.blob_store);
+    if (!location.ok()) mistakes.push_back(location.status().message());
+    if (config.s3_credentials.access_key_id.empty() ||
+        config.s3_credentials.secret_access_key.empty()) {
+      mistakes.emplace_back(
+          "--blob-store s3://... needs credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "
+          "(or --s3-access-key-id and --s3-secret-access-key)");
+    }
+  }
   return mistakes;
 }
 
@@ -338,15 +427,16 @@ base::Result<std::unique_ptr<Server>> Server::Open(const ServeConfig& config) {
   const auto& dir = config.data_dir;
   if (p.config.files == nullptr) p.config.files = std::make_shared<base::PosixFs>();
   SLUICE_RETURN_IF_ERROR(base::MakeDirs(dir / "keys"));
-  SLUICE_ASSIGN_OR_RETURN(p.store,
-                          store::OpenSqliteStateStore(dir / "state.db", config.sqlite_vfs));
-  SLUICE_ASSIGN_OR_RETURN(auto master_key, blob::LoadOrCreateKeyFile(dir / "keys" / "blob.key"));
-  SLUICE_ASSIGN_OR_RETURN(p.blobs,
-                          blob::OpenLocalBlobStore(dir / "blobs", master_key, p.config.files));
+  const bool clustered = IsPostgresUri(config.state);
+  if (clustered) {
+    SLUICE_ASSIGN_OR_RETURN(p.store, store::OpenPostgresStateStore(config.state));
+  } else {
+    SLUICE_ASSIGN_OR_RETURN(p.store,
+                            store::OpenSqliteStateStore(dir / "state.db", config.sqlite_vfs));
+  }
+  SLUICE_RETURN_IF_ERROR(p.OpenBlobStore());
   SLUICE_ASSIGN_OR_RETURN(std::string secret, LoadOrCreateSecret(dir / "keys" / "upload.secret"));
-  SLUICE_ASSIGN_OR_RETURN(auto token_signer, search::SearchTokenSigner::LoadOrCreate(
-                                                 dir / "keys" / "search-token.key"));
-  p.token_signer = std::make_unique<search::SearchTokenSigner>(std::move(token_signer));
+  SLUICE_RETURN_IF_ERROR(p.OpenTokenSigner());
   SLUICE_RETURN_IF_ERROR(p.Bootstrap());
 
   pipeline::PipelineOptions pipeline_options;
@@ -359,6 +449,10 @@ base::Result<std::unique_ptr<Server>> Server::Open(const ServeConfig& config) {
   pipeline_options.limits.extraction.spool_dir = dir / "spool";
   pipeline_options.metrics = &p.metrics;
   pipeline_options.logger = &p.logger;
+  if (clustered) {
+    pipeline_options.cluster_node_id = NodeId(config.node_name);
+    pipeline_options.node_timeout_ms = config.node_timeout_seconds * 1000;
+  }
   SLUICE_RETURN_IF_ERROR(base::MakeDirs(dir / "spool").WithContext("create the spool directory"));
   p.pipeline = std::make_unique<pipeline::Pipeline>(*p.store, *p.blobs, p.clock, pipeline_options);
   p.journal = std::make_unique<store::Journal>(*p.store, [&p](size_t operations) {
@@ -372,6 +466,11 @@ base::Result<std::unique_ptr<Server>> Server::Open(const ServeConfig& config) {
       config.public_url.empty() ? "http://" + config.listen : config.public_url;
   push_options.containers.upload_credentials = auth::UploadCredentialsFromSecret(secret);
   push_options.containers.ttl_seconds = config.container_ttl_seconds;
+  if (p.s3_blobs != nullptr) {
+    push_options.containers.object_store_presigner =
+        [s3 = p.s3_blobs](std::string_view key, const auth::HeaderList& headers, int64_t expires,
+                          int64_t now) { return s3->PresignUpload(key, headers, expires, now); };
+  }
   push_options.max_container_bytes = config.max_container_bytes;
   push_options.throttle.requests_per_second = config.rate_limit;
   push_options.throttle.burst = config.rate_burst;

@@ -6,8 +6,10 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "auth/sigv4.h"
 #include "base/status.h"
 #include "extract/extractor.h"
 #include "http/router.h"
@@ -27,6 +29,17 @@ struct ServeConfig {
   int workers = 2;
   std::string log_format = "json";  // or "text"
   std::string metrics_token;        // GET /metrics needs it as a bearer token (empty: open)
+  // "local" (encrypted files under data_dir) or s3://BUCKET[/PREFIX]?endpoint=..., whose
+  // uploadUris are pre-signed for the bucket with s3_credentials.
+  std::string blob_store = "local";
+  auth::SigV4Credentials s3_credentials;
+  // "sqlite" (state.db in data_dir) or a postgres:// URI: the state several nodes share.
+  std::string state = "sqlite";
+  // How this node names itself in the shared state (default: the host name); a random suffix
+  // per start keeps a restarted node from taking the claims of its previous life for its own.
+  std::string node_name;
+  // A node silent this long (dead) loses the work it claimed to the others.
+  int64_t node_timeout_seconds = 15;
   // On stop, how long requests under way may take to be answered.
   int64_t shutdown_timeout_seconds = 30;
   uint64_t max_container_bytes = 256ull * 1024 * 1024;
@@ -55,6 +68,11 @@ struct ServeConfig {
   std::shared_ptr<base::Fs> files;
   std::string sqlite_vfs;
 };
+
+// Whether --state names a PostgreSQL database (postgres:// or postgresql://).
+bool IsPostgresUri(std::string_view uri);
+// The URI with its password, if any, replaced, for logs and --print-config.
+std::string RedactUriPassword(std::string_view uri);
 
 // One line per mistake in `config` (listen address, public URL, ranges), empty when none.
 std::vector<std::string> ValidateServeConfig(const ServeConfig& config);

@@ -28,6 +28,7 @@ constexpr std::string_view kDateParam = "X-Amz-Date";
 constexpr std::string_view kExpiresParam = "X-Amz-Expires";
 constexpr std::string_view kSignedHeadersParam = "X-Amz-SignedHeaders";
 constexpr std::string_view kSignatureParam = "X-Amz-Signature";
+constexpr std::string_view kSecurityTokenParam = "X-Amz-Security-Token";
 
 constexpr std::string_view kSignatureMismatchMessage =
     "The request signature we calculated does not match the signature you provided. Check your "
@@ -215,7 +216,8 @@ std::string SignedHeaderNames(const CanonicalHeaders& headers) {
 }
 
 std::string CanonicalRequest(std::string_view method, std::string_view canonical_uri,
-                             std::string_view canonical_query, const CanonicalHeaders& headers) {
+                             std::string_view canonical_query, const CanonicalHeaders& headers,
+                             std::string_view payload_hash = kUnsignedPayload) {
   std::string out;
   out.append(method).append("\n");
   out.append(canonical_uri).append("\n");
@@ -223,7 +225,7 @@ std::string CanonicalRequest(std::string_view method, std::string_view canonical
   for (const auto& [name, value] : headers) out.append(name).append(":").append(value).append("\n");
   out.append("\n");
   out.append(SignedHeaderNames(headers)).append("\n");
-  out.append(kUnsignedPayload);
+  out.append(payload_hash);
   return out;
 }
 
@@ -670,19 +672,59 @@ Result<std::string> PresignTarget(const SigV4Credentials& credentials, const Pre
   const std::string amz_date = FormatAmzDate(input.now_epoch_seconds);
   const std::string date8 = amz_date.substr(0, 8);
   const std::string scope = CredentialScope(date8, credentials);
-  const ParamList params = {
+  ParamList params = {
       {std::string(kAlgorithmParam), std::string(kAlgorithm)},
       {std::string(kCredentialParam), credentials.access_key_id + "/" + scope},
       {std::string(kDateParam), amz_date},
       {std::string(kExpiresParam), std::to_string(input.expires_seconds)},
       {std::string(kSignedHeadersParam), SignedHeaderNames(headers)},
   };
+  if (!credentials.session_token.empty()) {
+    params.emplace_back(std::string(kSecurityTokenParam), credentials.session_token);
+  }
   const std::string canonical_uri = UriEncode(input.path, true);
   const std::string canonical_query = CanonicalQuery(params);
   const std::string string_to_sign = StringToSign(
       amz_date, scope, CanonicalRequest(input.method, canonical_uri, canonical_query, headers));
   return canonical_uri + "?" + canonical_query + "&" + std::string(kSignatureParam) + "=" +
          Signature(credentials, date8, string_to_sign);
+}
+
+Result<SignedHeaders> SignRequest(const SigV4Credentials& credentials, const SignInput& input) {
+  SLUICE_RETURN_IF_ERROR(CheckCredentials(credentials));
+  if (!IsToken(input.method)) {
+    return base::InvalidArgument("method \"" + input.method + "\" is not an HTTP token");
+  }
+  SLUICE_RETURN_IF_ERROR(CheckPath(input.path));
+  if (input.now_epoch_seconds < 0 || input.now_epoch_seconds > kLatestAmzDateEpochSeconds) {
+    return base::InvalidArgument("signing time " + std::to_string(input.now_epoch_seconds) +
+                                 " s since the epoch cannot be written as X-Amz-Date");
+  }
+  const std::string amz_date = FormatAmzDate(input.now_epoch_seconds);
+  PresignInput as_presign;
+  as_presign.host = input.host;
+  as_presign.headers = input.headers;
+  as_presign.headers.emplace_back("x-amz-date", amz_date);
+  as_presign.headers.emplace_back("x-amz-content-sha256", input.payload_sha256_hex);
+  if (!credentials.session_token.empty()) {
+    as_presign.headers.emplace_back("x-amz-security-token", credentials.session_token);
+  }
+  SLUICE_ASSIGN_OR_RETURN(CanonicalHeaders headers, CanonicalPresignHeaders(as_presign));
+
+  const std::string date8 = amz_date.substr(0, 8);
+  const std::string scope = CredentialScope(date8, credentials);
+  const std::string string_to_sign = StringToSign(
+      amz_date, scope,
+      CanonicalRequest(input.method, UriEncode(input.path, true), CanonicalQuery(input.query),
+                       headers, input.payload_sha256_hex));
+  // The headers to send: the caller's, then the ones signing added (same order as above).
+  SignedHeaders out;
+  out.headers.assign(as_presign.headers.begin(), as_presign.headers.end());
+  out.headers.emplace_back(
+      "Authorization", std::string(kAlgorithm) + " Credential=" + credentials.access_key_id + "/" +
+                           scope + ", SignedHeaders=" + SignedHeaderNames(headers) +
+                           ", Signature=" + Signature(credentials, date8, string_to_sign));
+  return out;
 }
 
 Status VerifyPresigned(const SigV4Credentials& credentials, const VerifyInput& input,

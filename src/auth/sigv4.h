@@ -20,6 +20,8 @@ struct SigV4Credentials {
   std::string secret_access_key;
   std::string region = "us-east-1";
   std::string service = "s3";
+  // Temporary credentials (AWS_SESSION_TOKEN): sent as X-Amz-Security-Token, and signed.
+  std::string session_token = "";
 };
 
 // The credentials that sign the upload URIs of a server whose secret is `secret` (the
@@ -61,6 +63,30 @@ struct PresignInput {
 // InvalidArgument when an input field is unusable (the message names it).
 base::Result<std::string> PresignTarget(const SigV4Credentials& credentials,
                                         const PresignInput& input);
+
+// A request to S3 authenticated by its Authorization header (SigV4 header auth), as the
+// workers send to read, write and delete objects.
+struct SignInput {
+  std::string method;  // "GET", "PUT", "HEAD", "DELETE"
+  std::string host;    // the Host header libcurl will send: host, plus ":port" when not default
+  std::string path;    // absolute, unencoded segments; encoded here as S3 expects
+  std::vector<std::pair<std::string, std::string>> query;  // decoded name, value
+  HeaderList headers;  // extra headers to sign and send (not host)
+  // Lower-case hex SHA-256 of the body; the empty body's hash for GET, HEAD and DELETE.
+  std::string payload_sha256_hex =
+      "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+  int64_t now_epoch_seconds = 0;
+};
+
+struct SignedHeaders {
+  // The caller's headers followed by x-amz-date, x-amz-content-sha256,
+  // x-amz-security-token (with temporary credentials) and Authorization: send all of them.
+  HeaderList headers;
+};
+
+// Signs `input` with `credentials`; InvalidArgument when an input field is unusable.
+base::Result<SignedHeaders> SignRequest(const SigV4Credentials& credentials,
+                                        const SignInput& input);
 
 struct VerifyInput {
   std::string method;

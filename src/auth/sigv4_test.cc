@@ -74,6 +74,99 @@ TEST(SigV4AwsVectorTest, VerifyDecodesLowerCaseHexEscapes) {
   EXPECT_TRUE(VerifyPresigned(AwsExampleCredentials(), request).ok());
 }
 
+// ---------------------------------------------------------------- header authentication
+
+// "Authenticating Requests: Using the Authorization Header (AWS Signature Version 4)", the
+// GET Object and List Objects examples.
+std::string HeaderValue(const HeaderList& headers, std::string_view name) {
+  for (const auto& [n, v] : headers) {
+    if (n == name) return v;
+  }
+  return "(absent)";
+}
+
+TEST(SigV4AwsVectorTest, SignRequestReproducesTheDocumentedGetObject) {
+  SignInput input;
+  input.method = "GET";
+  input.host = "examplebucket.s3.amazonaws.com";
+  input.path = "/test.txt";
+  input.headers = {{"Range", "bytes=0-9"}};
+  input.now_epoch_seconds = kAwsExampleTime;
+  auto signed_request = SignRequest(AwsExampleCredentials(), input);
+  ASSERT_TRUE(signed_request.ok()) << signed_request.status().ToString();
+  EXPECT_EQ(HeaderValue(signed_request->headers, "Authorization"),
+            "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, "
+            "SignedHeaders=host;range;x-amz-content-sha256;x-amz-date, "
+            "Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41");
+  EXPECT_EQ(HeaderValue(signed_request->headers, "x-amz-date"), "20130524T000000Z");
+  EXPECT_EQ(HeaderValue(signed_request->headers, "Range"), "bytes=0-9");
+}
+
+TEST(SigV4AwsVectorTest, SignRequestReproducesTheDocumentedListObjects) {
+  SignInput input;
+  input.method = "GET";
+  input.host = "examplebucket.s3.amazonaws.com";
+  input.path = "/";
+  input.query = {{"max-keys", "2"}, {"prefix", "J"}};
+  input.now_epoch_seconds = kAwsExampleTime;
+  auto signed_request = SignRequest(AwsExampleCredentials(), input);
+  ASSERT_TRUE(signed_request.ok()) << signed_request.status().ToString();
+  EXPECT_THAT(HeaderValue(signed_request->headers, "Authorization"),
+              ::testing::EndsWith(
+                  "Signature=34b48302e7b5fa45bde8084f4b7868a86f0a534bc59db6670ed5711ef69dc6f7"));
+}
+
+TEST(SigV4AwsVectorTest, SignRequestReproducesTheDocumentedPutObject) {
+  SignInput input;
+  input.method = "PUT";
+  input.host = "examplebucket.s3.amazonaws.com";
+  input.path = "/test$file.text";
+  input.headers = {{"Date", "Fri, 24 May 2013 00:00:00 GMT"},
+                   {"x-amz-storage-class", "REDUCED_REDUNDANCY"}};
+  input.payload_sha256_hex = "44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072";
+  input.now_epoch_seconds = kAwsExampleTime;
+  auto signed_request = SignRequest(AwsExampleCredentials(), input);
+  ASSERT_TRUE(signed_request.ok()) << signed_request.status().ToString();
+  EXPECT_THAT(
+      HeaderValue(signed_request->headers, "Authorization"),
+      ::testing::EndsWith("SignedHeaders=date;host;x-amz-content-sha256;x-amz-date;"
+                          "x-amz-storage-class, Signature="
+                          "98ad721746da40c64f1a55b78f14c238d841ea1380cd77a1b5971af0ece108bd"));
+}
+
+TEST(SigV4SignTest, SignsAndSendsTheSessionToken) {
+  SigV4Credentials credentials = AwsExampleCredentials();
+  SignInput input;
+  input.method = "DELETE";
+  input.host = "examplebucket.s3.amazonaws.com";
+  input.path = "/test.txt";
+  input.now_epoch_seconds = kAwsExampleTime;
+  auto without = SignRequest(credentials, input);
+  credentials.session_token = "FQoGZXIvYXdzEXAMPLE";
+  auto with = SignRequest(credentials, input);
+  ASSERT_TRUE(without.ok() && with.ok());
+  EXPECT_EQ(HeaderValue(with->headers, "x-amz-security-token"), "FQoGZXIvYXdzEXAMPLE");
+  EXPECT_THAT(HeaderValue(with->headers, "Authorization"),
+              HasSubstr("SignedHeaders=host;x-amz-content-sha256;x-amz-date;x-amz-security-token"));
+  EXPECT_NE(HeaderValue(with->headers, "Authorization"),
+            HeaderValue(without->headers, "Authorization"));
+}
+
+TEST(SigV4SignTest, RefusesUnusableInput) {
+  SignInput input;
+  input.method = "GET";
+  input.host = "examplebucket.s3.amazonaws.com";
+  input.path = "relative";
+  EXPECT_EQ(SignRequest(AwsExampleCredentials(), input).status().code(),
+            StatusCode::kInvalidArgument);
+  input.path = "/x";
+  input.method = "G ET";
+  EXPECT_EQ(SignRequest(AwsExampleCredentials(), input).status().code(),
+            StatusCode::kInvalidArgument);
+  input.method = "GET";
+  EXPECT_EQ(SignRequest(SigV4Credentials{}, input).status().code(), StatusCode::kInvalidArgument);
+}
+
 // ---------------------------------------------------------------- file-container uploads
 
 SigV4Credentials TestCredentials() {

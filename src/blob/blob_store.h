@@ -61,6 +61,13 @@ class BlobStore {
 
   // OK if no blob has that key.
   virtual base::Status Remove(std::string_view key) = 0;
+
+  // The plaintext size of the blob; NotFound if no blob has that key. Object stores answer
+  // without reading the blob; this default opens it.
+  virtual base::Result<uint64_t> Stat(std::string_view key) {
+    SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<BlobReader> reader, Open(key));
+    return reader->size();
+  }
 };
 
 inline constexpr size_t kMaxBlobKeyLength = 512;

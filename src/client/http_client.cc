@@ -22,6 +22,7 @@ struct Exchange {
   const HttpRequest* request = nullptr;
   uint64_t body_offset = 0;
   int read_errno = 0;
+  int write_errno = 0;
   HttpResponse response;
   bool response_too_large = false;
 };
@@ -53,6 +54,19 @@ size_t ReadBody(char* buffer, size_t size, size_t count, void* user) {
 size_t WriteBody(char* data, size_t size, size_t count, void* user) {
   auto* exchange = static_cast<Exchange*>(user);
   const size_t bytes = size * count;
+  exchange->response.body_bytes += bytes;
+  if (exchange->request->response_fd >= 0) {
+    for (size_t done = 0; done < bytes;) {
+      const ssize_t n = write(exchange->request->response_fd, data + done, bytes - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        exchange->write_errno = n < 0 ? errno : EIO;
+        return 0;
+      }
+      done += static_cast<size_t>(n);
+    }
+    return bytes;
+  }
   if (exchange->response.body.size() + bytes > kMaxResponseBytes) {
     exchange->response_too_large = true;
     return 0;
@@ -78,6 +92,12 @@ size_t ReadHeader(char* data, size_t size, size_t count, void* user) {
     exchange->response.request_id = value;
   } else if (name == "date") {
     exchange->response.date = value;
+  } else if (name == "content-length") {
+    uint64_t length = 0;
+    auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), length);
+    if (ec == std::errc() && ptr == value.data() + value.size()) {
+      exchange->response.content_length = length;
+    }
   }
   return size * count;
 }
@@ -138,13 +158,20 @@ base::Result<HttpResponse> HttpClient::Send(const HttpRequest& request) {
     curl_easy_setopt(curl, CURLOPT_READDATA, &exchange);
     curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(body_size));
   }
-  curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+  if (request.method == "HEAD") {
+    curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);  // or libcurl waits for a body that never comes
+  } else {
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+  }
 
   char error_text[CURL_ERROR_SIZE] = {};
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_text);
   const CURLcode code = curl_easy_perform(curl);
   if (exchange.read_errno != 0) {
     return base::ErrnoError("reading the request body", exchange.read_errno);
+  }
+  if (exchange.write_errno != 0) {
+    return base::ErrnoError("writing the response body", exchange.write_errno);
   }
   if (exchange.response_too_large) {
     return base::ResourceExhausted("the response from " + request.url + " is larger than " +

@@ -21,6 +21,9 @@ struct HttpRequest {
   std::string body;
   int body_fd = -1;
   uint64_t body_size = 0;
+  // When >= 0, the response body is written to this file (from its current offset) instead
+  // of HttpResponse::body, so that objects of any size stream to disk.
+  int response_fd = -1;
 };
 
 struct HttpResponse {
@@ -29,6 +32,8 @@ struct HttpResponse {
   std::optional<int64_t> retry_after_seconds;  // Retry-After given in seconds
   std::string request_id;                      // x-request-id, when the server sends one
   std::string date;                            // the Date header
+  std::optional<uint64_t> content_length;      // the Content-Length header
+  uint64_t body_bytes = 0;                     // bytes received, in `body` or in response_fd
 };
 
 // Calls curl_global_init / curl_global_cleanup: one instance for the process, created before

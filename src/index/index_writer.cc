@@ -1,5 +1,6 @@
 #include "index/index_writer.h"
 
+#include <limits>
 #include <optional>
 #include <set>
 #include <string>
@@ -126,6 +127,40 @@ Xapian::Document BuildXapianDocument(const IndexDocument& item) {
   return document;
 }
 
+// Removes the values of numeric and date fields, whose slots are those of the writer that stored
+// the document (AssignSlots): another writer, or this one after the catalog changed, may use
+// those slots for other fields.
+void RemoveFieldValues(Xapian::Document& document) {
+  std::vector<Xapian::valueno> slots;
+  for (auto it = document.values_begin(); it != document.values_end(); ++it) {
+    if (it.get_valueno() >= kFirstFieldSlot) slots.push_back(it.get_valueno());
+  }
+  for (Xapian::valueno slot : slots) document.remove_value(slot);
+}
+
+// Why a document read from bytes cannot be stored as the item `uri`, or "" when it can. The
+// terms are checked here because a term Xapian refuses would make replace_document() throw
+// after it started, and Xapian then discards every uncommitted change of the writer.
+std::string UnstorableReason(const Xapian::Document& document, std::string_view uri) {
+  if (document.get_value(kUriSlot) != uri) return "its stored uri is not the item's";
+  const std::string unique = UniqueTerm(uri);
+  bool has_unique = false;
+  uint64_t length = 0;  // the document length Xapian keeps, a termcount
+  for (auto it = document.termlist_begin(); it != document.termlist_end(); ++it) {
+    const std::string term = *it;
+    if (term.empty() || term.size() > kMaxTermBytes) {
+      return "it has a term of " + std::to_string(term.size()) + " bytes";
+    }
+    has_unique |= term == unique;
+    length += it.get_wdf();
+  }
+  if (!has_unique) return "it lacks the item's identifying term";
+  if (length > std::numeric_limits<Xapian::termcount>::max()) {
+    return "its term frequencies add up to more than Xapian counts";
+  }
+  return "";
+}
+
 base::Status EmptyUriError() {
   return base::InvalidArgument("index item: the uri is empty; every item needs a documentId");
 }
@@ -185,6 +220,39 @@ base::Result<PreparedDocument> PreparedDocument::Build(const IndexDocument& docu
   }));
   return PreparedDocument(std::move(impl));
 }
+base::Result<std::string> PreparedDocument::Serialise() const {
+  std::string bytes;
+  SLUICE_RETURN_IF_ERROR(CallXapian("serialise item", [&] {
+    bytes = impl_->document.serialise();
+    return base::Status::Ok();
+  }));
+  return bytes;
+}
+
+base::Result<PreparedDocument> PreparedDocument::Unserialise(std::string_view bytes,
+                                                             std::string_view uri) {
+  const std::string context = "read the prepared document of item " + std::string(uri);
+  std::unique_ptr<Impl> impl;
+  SLUICE_RETURN_IF_ERROR(CallXapian(context, [&] {
+    Xapian::Document document;
+    try {
+      document = Xapian::Document::unserialise(std::string(bytes));
+    } catch (const Xapian::Error& error) {
+      // SerialisationError for truncated or garbled bytes, InvalidArgumentError for an empty
+      // term: either way the bytes are not a document Serialise() wrote.
+      return base::DataLoss(context + ": not a serialised Xapian document: " + error.get_type() +
+                            ": " + error.get_msg());
+    }
+    if (std::string reason = UnstorableReason(document, uri); !reason.empty()) {
+      return base::DataLoss(context + ": the document cannot be this item's: " + reason);
+    }
+    RemoveFieldValues(document);
+    impl = std::make_unique<Impl>(Impl{std::move(document)});
+    return base::Status::Ok();
+  }));
+  return PreparedDocument(std::move(impl));
+}
+
 PreparedDocument::PreparedDocument(PreparedDocument&& other) noexcept = default;
 PreparedDocument& PreparedDocument::operator=(PreparedDocument&& other) noexcept = default;
 PreparedDocument::~PreparedDocument() = default;
@@ -286,6 +354,8 @@ base::Status IndexWriter::Put(const IndexDocument& document, PreparedDocument& p
   return CallXapian("index item " + document.uri, [&] {
     impl_->AssignSlots(document);
     Xapian::Document& built = prepared.impl_->document;
+    // A document stored before, by this or another writer, carries the slots of that time.
+    RemoveFieldValues(built);
     AddFieldValues(document, impl_->field_slots, built);
     impl_->db.replace_document(UniqueTerm(document.uri), built);
     return base::Status::Ok();

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "base/status.h"
@@ -18,6 +19,13 @@ namespace sluice::index {
 class PreparedDocument {
  public:
   static base::Result<PreparedDocument> Build(const IndexDocument& document);
+  // The document as bytes (Xapian's serialisation: terms, positions, stored fields, values),
+  // for another index to store (index_change.h).
+  base::Result<std::string> Serialise() const;
+  // The document Serialise() gave as `bytes` for the item `uri`, without the values of numeric
+  // and date fields (the writer that stores it gives those fields its own slots). DataLoss when
+  // `bytes` are not a serialised document, not the item `uri`'s, or hold a term no index stores.
+  static base::Result<PreparedDocument> Unserialise(std::string_view bytes, std::string_view uri);
   PreparedDocument(PreparedDocument&& other) noexcept;
   PreparedDocument& operator=(PreparedDocument&& other) noexcept;
   PreparedDocument(const PreparedDocument&) = delete;

@@ -77,12 +77,6 @@ bool IsTransient(base::StatusCode code) {
          code == base::StatusCode::kInternal || code == base::StatusCode::kStorageFull;
 }
 
-std::filesystem::path SourceIndexDir(const std::filesystem::path& index_root,
-                                     const std::string& organization_id,
-                                     const std::string& source_id) {
-  return index_root / organization_id / source_id;
-}
-
 class Applier::Batch {
  public:
   Batch(Applier& applier, int64_t now_ms) : a_(applier), now_(now_ms) {}
@@ -108,7 +102,7 @@ class Applier::Batch {
   }
 
   base::Result<Leftovers> Commit() {
-    for (auto& [key, writer] : touched_) SLUICE_RETURN_IF_ERROR(writer->Commit());
+    SLUICE_RETURN_IF_ERROR(a_.index_->Commit(out_));
     SLUICE_RETURN_IF_ERROR(a_.store_.CommitApplied(out_, now_));
     if (a_.metrics_ != nullptr) {
       for (const store::LogEntry& log : out_.logs) {
@@ -145,11 +139,8 @@ class Applier::Batch {
     out_.items.push_back(std::move(item));
   }
 
-  base::Result<index::IndexWriter*> Writer(const store::Operation& op) {
-    SLUICE_ASSIGN_OR_RETURN(index::IndexWriter * writer,
-                            a_.Writer(op.organization_id, op.source_id));
-    touched_[op.organization_id + "/" + op.source_id] = writer;
-    return writer;
+  base::Result<SourceIndex*> Writer(const store::Operation& op) {
+    return a_.index_->Source(op.organization_id, op.source_id);
   }
 
   void ApplyBatchFile(Prepared& p) {
@@ -189,7 +180,7 @@ class Applier::Batch {
       return base::Status::Ok();
     }
     out_.completed_seqs.push_back(op.seq);
-    SLUICE_ASSIGN_OR_RETURN(index::IndexWriter * writer, Writer(op));
+    SLUICE_ASSIGN_OR_RETURN(SourceIndex * writer, Writer(op));
     SLUICE_ASSIGN_OR_RETURN(auto candidates, a_.store_.ItemsOlderThan(
                                                  op.organization_id, op.source_id, op.ordering_id));
     for (const auto& [key, item] : changed_) {
@@ -253,10 +244,9 @@ class Applier::Batch {
           Log(op, op.document_id, OperationName(p), "PROCESSING", "ERROR", p.error, now_));
       return base::Status::Ok();
     }
-    SLUICE_ASSIGN_OR_RETURN(index::IndexWriter * writer, Writer(op));
+    SLUICE_ASSIGN_OR_RETURN(SourceIndex * writer, Writer(op));
     const index::IndexDocument& doc = p.item->document;
-    SLUICE_RETURN_IF_ERROR(p.index_document ? writer->Put(doc, *p.index_document)
-                                            : writer->Put(doc));
+    SLUICE_RETURN_IF_ERROR(writer->Put(doc, p.index_document ? &*p.index_document : nullptr));
     Record(store::Item{op.organization_id, op.source_id, op.document_id, op.ordering_id,
                        ItemState::kIndexed, doc.title, doc.file_type, doc.size, now_, "", op.seq});
     for (const std::string& warning : p.item->warnings) {
@@ -272,11 +262,11 @@ class Applier::Batch {
 
   // The files found inside an added item (an e-mail's attachments) replace those its previous
   // version had, if `replaces` (a version of it is in the index), looked up in the item table.
-  base::Status ApplyChildren(const Prepared& p, bool replaces, index::IndexWriter& writer) {
+  base::Status ApplyChildren(const Prepared& p, bool replaces, SourceIndex& writer) {
     const store::Operation& op = p.op;
     std::set<std::string> kept;
     for (const index::IndexDocument& child : p.item->children) {
-      SLUICE_RETURN_IF_ERROR(writer.Put(child));
+      SLUICE_RETURN_IF_ERROR(writer.Put(child, nullptr));
       kept.insert(child.uri);
       Record(store::Item{op.organization_id, op.source_id, child.uri, op.ordering_id,
                          ItemState::kIndexed, child.title, child.file_type, child.size, now_, "",
@@ -299,7 +289,7 @@ class Applier::Batch {
 
   base::Status ApplyDelete(const Prepared& p) {
     const store::Operation& op = p.op;
-    SLUICE_ASSIGN_OR_RETURN(index::IndexWriter * writer, Writer(op));
+    SLUICE_ASSIGN_OR_RETURN(SourceIndex * writer, Writer(op));
     std::vector<std::string> uris = {op.document_id};
     if (op.kind == OperationKind::kDeleteWithChildren) {
       SLUICE_ASSIGN_OR_RETURN(auto children, a_.store_.ItemsWithPrefix(
@@ -307,7 +297,7 @@ class Applier::Batch {
       for (const auto& child : children) {
         if (child.uri != op.document_id) uris.push_back(child.uri);
       }
-      SLUICE_RETURN_IF_ERROR(writer->DeleteWithChildren(op.document_id).status());
+      SLUICE_RETURN_IF_ERROR(writer->DeleteWithChildren(op.document_id));
     } else {
       SLUICE_RETURN_IF_ERROR(writer->Delete(op.document_id));
       // The files Sluice found inside the item (its attachments) go with it.
@@ -332,18 +322,16 @@ class Applier::Batch {
   // Items this batch already changed, so two operations on one item in one
   // batch see each other.
   std::unordered_map<std::string, store::Item> changed_;
-  std::map<std::string, index::IndexWriter*> touched_;
   Leftovers leftovers_;
 };
 
 Applier::Applier(store::StateStore& store, blob::BlobStore& blobs, const base::Clock& clock,
-                 std::filesystem::path index_root, index::CommitGate* commit_gate,
-                 bool ignore_queue_delay, telemetry::Metrics* metrics)
+                 std::unique_ptr<IndexTarget> index, bool ignore_queue_delay,
+                 telemetry::Metrics* metrics)
     : store_(store),
       blobs_(blobs),
       clock_(clock),
-      index_root_(std::move(index_root)),
-      commit_gate_(commit_gate),
+      index_(std::move(index)),
       ignore_queue_delay_(ignore_queue_delay),
       metrics_(metrics) {}
 
@@ -355,20 +343,9 @@ base::Result<Applier::Leftovers> Applier::Apply(std::vector<Prepared>& batch) {
     if (!s.ok()) break;
   }
   auto leftovers = s.ok() ? b.Commit() : base::Result<Leftovers>(s);
-  // Reopen the writers after a failure; whatever they wrote is applied again,
-  // identically, when the batch is retried.
-  if (!leftovers.ok()) writers_.clear();
+  // Drop what the failed batch changed; it is applied again, identically, when retried.
+  if (!leftovers.ok()) index_->Reset();
   return leftovers;
-}
-
-base::Result<index::IndexWriter*> Applier::Writer(const std::string& org,
-                                                  const std::string& source) {
-  std::string key = org + "/" + source;
-  auto it = writers_.find(key);
-  if (it != writers_.end()) return it->second.get();
-  SLUICE_ASSIGN_OR_RETURN(auto writer, index::IndexWriter::Open(
-                                           SourceIndexDir(index_root_, org, source), commit_gate_));
-  return writers_.emplace(key, std::move(writer)).first->second.get();
 }
 
 }  // namespace sluice::pipeline

@@ -14,24 +14,18 @@
 
 #include "base/clock.h"
 #include "blob/blob_store.h"
-#include "index/commit_gate.h"
-#include "index/index_writer.h"
+#include "pipeline/index_target.h"
 #include "pipeline/prepared.h"
 #include "store/state_store.h"
 #include "telemetry/metrics.h"
 
 namespace sluice::pipeline {
 
-// Where a source's index lives.
-std::filesystem::path SourceIndexDir(const std::filesystem::path& index_root,
-                                     const std::string& organization_id,
-                                     const std::string& source_id);
-
 class Applier {
  public:
-  // The writers commit through `commit_gate` when it is not null.
+  // Index changes go to `index` (LocalIndexTarget or, in a cluster, SharedIndexTarget).
   Applier(store::StateStore& store, blob::BlobStore& blobs, const base::Clock& clock,
-          std::filesystem::path index_root, index::CommitGate* commit_gate, bool ignore_queue_delay,
+          std::unique_ptr<IndexTarget> index, bool ignore_queue_delay,
           telemetry::Metrics* metrics = nullptr);
 
   // What a batch left for later: operations to retry (transient failures) and
@@ -49,16 +43,12 @@ class Applier {
  private:
   class Batch;  // the state of one Apply call
 
-  base::Result<index::IndexWriter*> Writer(const std::string& org, const std::string& source);
-
   store::StateStore& store_;
   blob::BlobStore& blobs_;
   const base::Clock& clock_;
-  std::filesystem::path index_root_;
-  index::CommitGate* commit_gate_;
+  std::unique_ptr<IndexTarget> index_;
   bool ignore_queue_delay_;
   telemetry::Metrics* metrics_;  // null: not counted
-  std::map<std::string, std::unique_ptr<index::IndexWriter>> writers_;
 };
 
 }  // namespace sluice::pipeline

@@ -28,8 +28,14 @@ bool IsMergeBatch(const store::Operation& batch) {
 // Builds the operations of a batch and journals them in groups.
 class Expansion {
  public:
-  Expansion(const store::Operation& batch, store::StateStore& store, int64_t now_ms)
-      : batch_(batch), merge_(IsMergeBatch(batch)), store_(store), now_ms_(now_ms) {}
+  // The first `already_journaled` entries were journaled by an earlier expansion of this batch.
+  Expansion(const store::Operation& batch, uint64_t already_journaled, store::StateStore& store,
+            int64_t now_ms)
+      : batch_(batch),
+        merge_(IsMergeBatch(batch)),
+        store_(store),
+        now_ms_(now_ms),
+        already_journaled_(already_journaled) {}
 
   base::Status OnItem(document::BatchSection section, json::value item) {
     ++index_;
@@ -46,7 +52,12 @@ class Expansion {
         break;
     }
     if (!op.ok()) {
+      // Refusals are only logged, when the batch is applied, so they are reported again.
       Reject(section, op.status().message());
+      return base::Status::Ok();
+    }
+    if (index_ <= already_journaled_) {
+      ++outcome_.operations;
       return base::Status::Ok();
     }
     pending_.push_back(std::move(*op));
@@ -56,7 +67,7 @@ class Expansion {
 
   base::Status Flush() {
     if (pending_.empty()) return base::Status::Ok();
-    SLUICE_RETURN_IF_ERROR(store_.AppendOperations(pending_));
+    SLUICE_RETURN_IF_ERROR(store_.AppendBatchItems(batch_.seq, index_, pending_));
     outcome_.operations += pending_.size();
     pending_.clear();
     return base::Status::Ok();
@@ -136,6 +147,7 @@ class Expansion {
   bool merge_;
   store::StateStore& store_;
   int64_t now_ms_;
+  uint64_t already_journaled_;
   std::vector<store::Operation> pending_;
   BatchOutcome outcome_;
   uint64_t index_ = 0;
@@ -156,7 +168,10 @@ base::Result<BatchOutcome> ExpandBatch(const store::Operation& batch, blob::Blob
     }
     return reader.status();
   }
-  Expansion expansion(batch, store, now_ms);
+  // What an earlier, interrupted expansion journaled (this process's copy of the batch may be
+  // older than the journal's, e.g. when retried): those entries are not journaled twice.
+  SLUICE_ASSIGN_OR_RETURN(std::optional<store::Operation> journaled, store.GetOperation(batch.seq));
+  Expansion expansion(batch, journaled ? journaled->expanded : 0, store, now_ms);
   document::BatchReader batch_reader([&](document::BatchSection section, json::value item) {
     return expansion.OnItem(section, std::move(item));
   });

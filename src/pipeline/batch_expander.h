@@ -17,10 +17,10 @@ struct BatchOutcome {
   std::vector<store::LogEntry> rejected;  // items refused, with the reason
 };
 
-// Every item gets the batch's orderingId, so a crash during expansion is
-// harmless: expanding again journals the same operations, and the copies are
-// skipped as not newer. A batch file may be raw JSON, or gzip or zlib
-// compressed (recognised by its first bytes).
+// Each group of items is journaled in one transaction with the count of the batch's entries
+// it covers (Operation::expanded), so expanding the batch again after a crash, here or on
+// another node, journals only the entries not journaled yet. A batch file may be raw JSON, or gzip
+// or zlib compressed (recognised by its first bytes).
 base::Result<BatchOutcome> ExpandBatch(const store::Operation& batch, blob::BlobStore& blobs,
                                        store::StateStore& store, uint64_t max_decompressed_bytes,
                                        int64_t now_ms);

@@ -23,13 +23,27 @@ Pipeline::Pipeline(store::StateStore& store, blob::BlobStore& blobs, const base:
       options_(std::move(options)),
       work_(static_cast<size_t>(std::max(1, options_.workers)) * 2),
       applied_(static_cast<size_t>(std::max(1, options_.workers)) * 2),
-      applier_(store, blobs, clock, options_.index_root, options_.commit_gate,
-               options_.ignore_queue_delay, options_.metrics) {}
+      applier_(store, blobs, clock,
+               options_.cluster_node_id.empty()
+                   ? LocalIndexTarget(options_.index_root, options_.commit_gate)
+                   : SharedIndexTarget(),
+               options_.ignore_queue_delay, options_.metrics) {
+  if (clustered()) {
+    projector_ = std::make_unique<IndexProjector>(store_, options_.index_root, options_.commit_gate,
+                                                  options_.logger);
+  }
+}
 
 Pipeline::~Pipeline() {
   for (auto& t : threads_) t.request_stop();
   wake_cv_.notify_all();
   threads_.clear();  // joins
+  if (clustered()) {
+    // What this node claimed but did not finish goes to the other nodes now, not after the
+    // node timeout. (A node that dies instead loses its claims when its heartbeat ages.)
+    base::Status released = store_.ReleaseClaims(options_.cluster_node_id);
+    if (!released.ok()) Trouble("pipeline: cannot release this node's claims", released);
+  }
 }
 
 namespace {
@@ -47,6 +61,7 @@ void BecomePipelineThread(const char* name) {
 }  // namespace
 
 void Pipeline::Start() {
+  if (projector_) projector_->Start();
   threads_.emplace_back([this](const std::stop_token& s) {
     BecomePipelineThread("sluice-dispatch");
     Dispatch(s);
@@ -61,6 +76,25 @@ void Pipeline::Start() {
     BecomePipelineThread("sluice-apply");
     Apply(s);
   });
+  if (clustered()) {
+    threads_.emplace_back([this](const std::stop_token& s) {
+      pthread_setname_np(pthread_self(), "sluice-heartbeat");
+      Heartbeats(s);
+    });
+  }
+}
+
+// Its own thread, so that a long extraction, which keeps the dispatcher waiting for a free
+// worker, does not make the node look dead and its claims free for the taking.
+void Pipeline::Heartbeats(const std::stop_token& stop) {
+  const auto interval =
+      std::chrono::milliseconds(std::max<int64_t>(options_.node_timeout_ms / 5, 1));
+  while (!stop.stop_requested()) {
+    base::Status beat = store_.Heartbeat(options_.cluster_node_id, clock_.NowMs());
+    if (!beat.ok()) Trouble("pipeline: cannot record this node's heartbeat", beat);
+    std::unique_lock lock(wake_mu_);
+    wake_cv_.wait_for(lock, stop, interval, [] { return false; });
+  }
 }
 
 std::unique_lock<std::mutex> Pipeline::PauseApplying() { return std::unique_lock(apply_mu_); }
@@ -82,24 +116,35 @@ void Pipeline::Dispatch(const std::stop_token& stop) {
     for (auto& op : DueRetries()) {
       if (!work_.Push(std::move(op), stop)) return;
     }
-    auto ops = store_.PendingOperations(cursor, 64);
+    auto ops = NextOperations(cursor);
     if (!ops.ok()) {
       Trouble("pipeline: cannot read the journal", ops.status());
     } else {
       for (auto& op : *ops) {
-        cursor = op.seq;
         if (!work_.Push(std::move(op), stop)) return;
       }
       if (!ops->empty()) continue;
     }
     std::unique_lock lock(wake_mu_);
-    int64_t wait_ms = 1000;
+    // Other nodes' pushes wake nobody here: a cluster node looks again soon.
+    int64_t wait_ms = clustered() ? 100 : 1000;
     for (const auto& entry : retries_) {
       wait_ms = std::clamp<int64_t>(entry.first - clock_.NowMs(), 1, wait_ms);
     }
     wake_cv_.wait_for(lock, stop, std::chrono::milliseconds(wait_ms),
                       [&] { return wake_count_ != seen; });
   }
+}
+
+base::Result<std::vector<store::Operation>> Pipeline::NextOperations(int64_t& cursor) {
+  if (!clustered()) {
+    SLUICE_ASSIGN_OR_RETURN(auto ops, store_.PendingOperations(cursor, 64));
+    if (!ops.empty()) cursor = ops.back().seq;
+    return ops;
+  }
+  // Claim no more than the workers can start on soon, so that other nodes get the rest.
+  return store_.ClaimOperations(options_.cluster_node_id, clock_.NowMs(), options_.node_timeout_ms,
+                                static_cast<uint32_t>(std::max(1, options_.workers)) * 2);
 }
 
 void Pipeline::ScheduleRetries(std::vector<store::Operation> ops) {
@@ -292,6 +337,14 @@ void Pipeline::CollectBatch(std::vector<Prepared>& batch, const std::stop_token&
   }
 }
 
+// In a cluster, one node applies at a time: the applier's orderingId checks read the shared
+// item table, and two nodes deciding about one item at once could let the older version win.
+base::Result<Applier::Leftovers> Pipeline::ApplyOnce(std::vector<Prepared>& batch) {
+  if (!clustered()) return applier_.Apply(batch);
+  SLUICE_ASSIGN_OR_RETURN(auto lock, store_.LockApplying());
+  return applier_.Apply(batch);
+}
+
 void Pipeline::Apply(const std::stop_token& stop) {
   // A burst of work leaves freed memory in the allocator's per-thread arenas; once the
   // pipeline has been idle for a moment it is handed back, so a server's memory returns
@@ -312,7 +365,7 @@ void Pipeline::Apply(const std::stop_token& stop) {
     CollectBatch(batch, stop);
     for (;;) {
       std::unique_lock applying(apply_mu_);
-      auto leftovers = applier_.Apply(batch);
+      auto leftovers = ApplyOnce(batch);
       applying.unlock();
       if (leftovers.ok()) {
         ScheduleRetries(std::move(leftovers->retry));

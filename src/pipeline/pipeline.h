@@ -26,6 +26,7 @@
 #include "pipeline/applier.h"
 #include "pipeline/batch_expander.h"
 #include "pipeline/blocking_queue.h"
+#include "pipeline/index_projector.h"
 #include "pipeline/item_processor.h"
 #include "pipeline/prepared.h"
 #include "store/state_store.h"
@@ -50,6 +51,12 @@ struct PipelineOptions {
   ProcessingLimits limits;
   telemetry::Metrics* metrics = nullptr;  // null: not counted
   telemetry::Logger* logger = nullptr;    // null: trouble goes to stderr
+  // Set when this node is one of several sharing the state (PostgreSQL): work is claimed from
+  // the shared journal under this id, batches are applied one node at a time, and this node's
+  // index is a projection of the index changes every node commits. Empty: a single node.
+  std::string cluster_node_id;
+  // A node that has not said it is alive for this long loses the operations it claimed.
+  int64_t node_timeout_ms = 15000;
 };
 
 class Pipeline {
@@ -69,12 +76,21 @@ class Pipeline {
   // while pushes are still journaled and workers still prepare items. For a consistent backup.
   std::unique_lock<std::mutex> PauseApplying();
 
+  // In a cluster, this node's index projection (null on a single node).
+  const IndexProjector* projector() const { return projector_.get(); }
+
  private:
   void Dispatch(const std::stop_token& stop);
+  void Heartbeats(const std::stop_token& stop);
+  // The next operations to process: the journal after `cursor` on a single node; in a
+  // cluster, those this node claims (and a heartbeat, so that its claims stay its own).
+  base::Result<std::vector<store::Operation>> NextOperations(int64_t& cursor);
+  bool clustered() const { return !options_.cluster_node_id.empty(); }
   void Work(const std::stop_token& stop);
   void Apply(const std::stop_token& stop);
   // Grows `batch` with what the workers prepare next, so one commit serves many operations.
   void CollectBatch(std::vector<Prepared>& batch, const std::stop_token& stop);
+  base::Result<Applier::Leftovers> ApplyOnce(std::vector<Prepared>& batch);
   Prepared Prepare(store::Operation op, const extract::LanguageDetector& language);
   Prepared PrepareBatch(Prepared p);
   void CountProcessed(const ProcessedItem& item) const;
@@ -103,7 +119,8 @@ class Pipeline {
   uint64_t wake_count_ = 0;
   std::vector<std::pair<int64_t, store::Operation>> retries_;  // (due ms, op), by wake_mu_
 
-  std::vector<std::jthread> threads_;  // last: joined before the members they use go
+  std::unique_ptr<IndexProjector> projector_;  // a cluster node's
+  std::vector<std::jthread> threads_;          // last: joined before the members they use go
 };
 
 }  // namespace sluice::pipeline

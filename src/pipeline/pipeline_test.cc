@@ -10,6 +10,7 @@
 
 #include "base/random.h"
 #include "index/search.h"
+#include "pipeline/batch_expander.h"
 
 namespace sluice::pipeline {
 namespace {
@@ -361,6 +362,53 @@ TEST_F(PipelineTest, AStreamCloseKeepsWhatItSentAndDeletesTheRest) {
     EXPECT_EQ(line.find("DELETE_OLDER_THAN"), std::string::npos) << line;
   }
   EXPECT_EQ(Results("http://x/gone").front(), "DELETE_OLDER_THAN/COMPLETED/");  // newest first
+}
+
+// Expanding a batch again (after a crash, or on another node) journals only what the
+// interrupted expansion had not, and reports its refused entries again.
+TEST(BatchExpanderTest, AResumedExpansionJournalsOnlyTheRest) {
+  const auto dir = std::filesystem::path(::testing::TempDir()) / ("expand_" + base::NewUuid());
+  std::filesystem::create_directories(dir);
+  auto store = std::move(store::OpenSqliteStateStore(dir / "state.db")).value();
+  blob::MasterKey key{};
+  auto blobs = std::move(blob::OpenLocalBlobStore(dir / "blobs", key)).value();
+  auto writer = std::move(blobs->Create(store::ContainerBlobKey("b1"))).value();
+  ASSERT_TRUE(writer
+                  ->Append(R"({"addOrUpdate":[{"documentId":"d1","data":"x"},)"
+                           R"({"documentId":"d2","data":"x"},{"data":"no id"},)"
+                           R"({"documentId":"d4","data":"x"}],"delete":[{"documentId":"d5"}]})")
+                  .ok());
+  ASSERT_TRUE(writer->Commit().ok());
+  std::vector<store::Operation> batch(1);
+  batch[0].organization_id = "org";
+  batch[0].source_id = "src";
+  batch[0].kind = store::OperationKind::kBatch;
+  batch[0].ordering_id = 3;
+  batch[0].payload = R"({"compressedbinarydatafileid":"b1"})";
+  ASSERT_TRUE(store->AppendOperations(batch).ok());
+  // An expansion that journaled the first two entries, then stopped.
+  std::vector<store::Operation> first(2, batch[0]);
+  first[0].kind = first[1].kind = store::OperationKind::kAddOrUpdate;
+  first[0].document_id = "d1";
+  first[1].document_id = "d2";
+  ASSERT_TRUE(store->AppendBatchItems(batch[0].seq, 2, first).ok());
+
+  auto outcome = ExpandBatch(batch[0], *blobs, *store, 1 << 20, 0);  // batch[0].expanded is 0
+  ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+  EXPECT_EQ(outcome->operations, 4u);
+  ASSERT_EQ(outcome->rejected.size(), 1u);
+  std::vector<std::string> journaled;
+  for (const auto& op : *store->PendingOperations(batch[0].seq, 100)) {
+    journaled.push_back(op.document_id);
+  }
+  EXPECT_EQ(journaled, (std::vector<std::string>{"d1", "d2", "d4", "d5"}));
+  EXPECT_EQ((*store->GetOperation(batch[0].seq))->expanded, 5u);
+
+  // Once more: nothing new.
+  ASSERT_TRUE(ExpandBatch(batch[0], *blobs, *store, 1 << 20, 0).ok());
+  EXPECT_EQ(store->PendingOperations(batch[0].seq, 100)->size(), 4u);
+  store.reset();
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -31,22 +31,32 @@ base::Result<json::object> Containers::Issue(const std::string& organization_id)
   container.created_ms = clock_.NowMs();
   container.expires_ms = container.created_ms + options_.ttl_seconds * 1000;
 
-  auth::PresignInput presign;
-  presign.method = "PUT";
-  presign.host = UrlHost(options_.public_url);
-  presign.path = "/blobstore/" + organization_id + "/" + container.file_id;
   json::object required_headers;
+  auth::HeaderList headers;
   for (auto [name, value] : kRequiredUploadHeaders) {
-    presign.headers.emplace_back(name, value);  // PresignTarget lower-cases the names it signs
+    headers.emplace_back(name, value);  // the signers lower-case the names they sign
     required_headers[name] = value;
   }
-  presign.expires_seconds = options_.ttl_seconds;
-  presign.now_epoch_seconds = container.created_ms / 1000;
-  auto target = auth::PresignTarget(options_.upload_credentials, presign);
-  if (!target.ok()) return target.status().WithContext("sign the upload URI");
+  std::string upload_uri;
+  if (options_.object_store_presigner) {
+    SLUICE_ASSIGN_OR_RETURN(upload_uri, options_.object_store_presigner(
+                                            store::ContainerBlobKey(container.file_id), headers,
+                                            options_.ttl_seconds, container.created_ms / 1000));
+  } else {
+    auth::PresignInput presign;
+    presign.method = "PUT";
+    presign.host = UrlHost(options_.public_url);
+    presign.path = "/blobstore/" + organization_id + "/" + container.file_id;
+    presign.headers = std::move(headers);
+    presign.expires_seconds = options_.ttl_seconds;
+    presign.now_epoch_seconds = container.created_ms / 1000;
+    auto target = auth::PresignTarget(options_.upload_credentials, presign);
+    if (!target.ok()) return target.status().WithContext("sign the upload URI");
+    upload_uri = UrlOrigin(options_.public_url) + *target;
+  }
   SLUICE_RETURN_IF_ERROR(store_.CreateFileContainer(container));
 
-  return json::object{{"uploadUri", UrlOrigin(options_.public_url) + *target},
+  return json::object{{"uploadUri", std::move(upload_uri)},
                       {"fileId", container.file_id},
                       {"requiredHeaders", std::move(required_headers)}};
 }
@@ -59,7 +69,9 @@ std::optional<http::Response> Containers::CheckUsable(const std::string& id,
   if (!c || c->organization_id != organization_id) {
     return CoveoError(412, "INVALID_PARAMETER", "File container '" + id + "' does not exist.");
   }
-  if (!c->uploaded_ms) {
+  auto uploaded = IsUploaded(*c);
+  if (!uploaded.ok()) return FromStatus(uploaded.status());
+  if (!*uploaded) {
     return CoveoError(
         412, "INVALID_PARAMETER",
         "File container '" + id + "' has no content yet: PUT the bytes to its uploadUri first.");
@@ -73,6 +85,17 @@ std::optional<http::Response> Containers::CheckUsable(const std::string& id,
                       "File container '" + id + "' expired; create a new one.");
   }
   return std::nullopt;
+}
+
+base::Result<bool> Containers::IsUploaded(const store::FileContainer& container) {
+  if (container.uploaded_ms) return true;
+  if (!options_.object_store_presigner) return false;
+  auto size = blobs_.Stat(store::ContainerBlobKey(container.file_id));
+  if (size.status().code() == base::StatusCode::kNotFound) return false;
+  if (!size.ok()) return size.status().WithContext("look up file container " + container.file_id);
+  // Remembered, so that the next call (and a stream's close) need not ask the store again.
+  SLUICE_RETURN_IF_ERROR(store_.MarkFileUploaded(container.file_id, clock_.NowMs(), *size, ""));
+  return true;
 }
 
 }  // namespace sluice::push

@@ -116,7 +116,7 @@ PushApi::PushApi(store::StateStore& store, store::Journal& journal, blob::BlobSt
       options_(std::move(options)),
       access_(store),
       ordering_(clock),
-      containers_(store, clock, options_.containers),
+      containers_(store, blobs, clock, options_.containers),
       throttle_(store, clock, options_.throttle),
       identities_(store, blobs, clock, ordering_, containers_, options_.max_container_bytes),
       streams_(store, journal, clock, ordering_, containers_) {}

@@ -134,7 +134,10 @@ http::Response StreamApi::Close(http::Request& request) {
   for (const std::string& file_id : *chunks) {
     auto container = store_.GetFileContainer(file_id);
     if (!container.ok()) return FromStatus(container.status());
-    if (!*container || !(*container)->uploaded_ms) continue;  // handed out, never filled
+    if (!*container) continue;
+    auto uploaded = containers_.IsUploaded(**container);
+    if (!uploaded.ok()) return FromStatus(uploaded.status());
+    if (!*uploaded) continue;  // handed out, never filled
     store::Operation batch = NewOperation(store::OperationKind::kBatch, s.ordering_id, request);
     batch.payload = json::serialize(json::object{{"compressedbinarydatafileid", file_id}});
     ops.push_back(std::move(batch));

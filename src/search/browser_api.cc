@@ -164,7 +164,7 @@ json::object OriginalJson(const std::optional<Pushed>& pushed, blob::BlobStore& 
       std::string file_id = StringMember(body, "compressedbinarydatafileid");
       out["kind"] = "compressedBinaryDataFileId";
       out["fileId"] = file_id;
-      if (!blobs.Open(store::ContainerBlobKey(file_id)).ok()) {
+      if (!blobs.Stat(store::ContainerBlobKey(file_id)).ok()) {
         out["available"] = false;
         out["reason"] =
             "The item was pushed by reference to file container '" + file_id +

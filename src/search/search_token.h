@@ -51,6 +51,10 @@ class SearchTokenSigner {
   // when the file exists with another size: deleting it makes a new secret and invalidates
   // every token issued so far, nothing else.
   static base::Result<SearchTokenSigner> LoadOrCreate(const std::filesystem::path& key_file);
+  // A signer with the given secret (nodes of a cluster share one, kept in the shared state).
+  static SearchTokenSigner FromSecret(std::string secret) {
+    return SearchTokenSigner(std::move(secret));
+  }
 
   // header.payload.signature, each base64url without padding.
   std::string Sign(const SearchToken& token) const;

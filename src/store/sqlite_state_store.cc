@@ -2,10 +2,10 @@
 // mutex) and one read connection, so browsing never waits for a long commit.
 #include <atomic>
 #include <mutex>
-#include <sstream>
 #include <variant>
 
 #include "store/sqlite.h"
+#include "store/state_text.h"
 #include "store/sqlite_identities.h"
 #include "store/state_store.h"
 
@@ -74,6 +74,7 @@ constexpr AddedColumn kAddedColumns[] = {
     {"sources", "visibility", "TEXT NOT NULL DEFAULT 'SECURED'"},
     {"api_keys", "display_name", "TEXT NOT NULL DEFAULT ''"},
     {"items", "op_seq", "INTEGER NOT NULL DEFAULT 0"},
+    {"journal", "expanded", "INTEGER NOT NULL DEFAULT 0"},
 };
 
 base::Status AddMissingColumns(Connection& conn) {
@@ -90,39 +91,6 @@ base::Status AddMissingColumns(Connection& conn) {
                                             std::string(added.column)));
   }
   return txn.Commit();
-}
-
-std::string JoinPrivileges(const std::vector<std::string>& privileges) {
-  std::string out;
-  for (const auto& p : privileges) {
-    if (!out.empty()) out += ',';
-    out += p;
-  }
-  return out;
-}
-
-std::vector<std::string> SplitPrivileges(const std::string& joined) {
-  std::vector<std::string> out;
-  std::stringstream ss(joined);
-  for (std::string p; std::getline(ss, p, ',');) {
-    if (!p.empty()) out.push_back(p);
-  }
-  return out;
-}
-
-base::Result<OperationKind> ParseKind(const std::string& name) {
-  for (auto k :
-       {OperationKind::kAddOrUpdate, OperationKind::kDelete, OperationKind::kDeleteWithChildren,
-        OperationKind::kDeleteOlderThan, OperationKind::kBatch, OperationKind::kMerge}) {
-    if (OperationKindName(k) == name) return k;
-  }
-  return base::DataLoss("unknown operation kind in journal: " + name);
-}
-
-ItemState ParseState(const std::string& name) {
-  if (name == ItemStateName(ItemState::kFailed)) return ItemState::kFailed;
-  if (name == ItemStateName(ItemState::kDeleted)) return ItemState::kDeleted;
-  return ItemState::kIndexed;
 }
 
 constexpr std::string_view kApiKeyColumns =
@@ -176,7 +144,7 @@ void BindFieldValues(Statement& st, const Field& f) {
 
 constexpr std::string_view kOperationColumns =
     "seq, org, source, kind, document_id, ordering_key, payload, received_ms, request_id, "
-    "attempts";
+    "attempts, expanded";
 
 base::Result<Operation> ReadOperation(const Statement& st) {
   Operation op;
@@ -190,6 +158,7 @@ base::Result<Operation> ReadOperation(const Statement& st) {
   op.received_ms = st.Int(7);
   op.request_id = st.Text(8);
   op.attempts = static_cast<int>(st.Int(9));
+  op.expanded = static_cast<uint64_t>(st.Int(10));
   return op;
 }
 
@@ -709,6 +678,18 @@ class SqliteStateStore final : public StateStore {
     return txn.Commit();
   }
 
+  base::Status AppendBatchItems(int64_t batch_seq, uint64_t expanded,
+                                std::vector<Operation>& ops) override {
+    std::lock_guard lock(write_mu_);
+    SLUICE_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(writer_));
+    SLUICE_RETURN_IF_ERROR(InsertOperations(ops));
+    SLUICE_ASSIGN_OR_RETURN(Statement st,
+                            writer_.Prepare("UPDATE journal SET expanded = ? WHERE seq = ?"));
+    st.Bind(1, static_cast<int64_t>(expanded)).Bind(2, batch_seq);
+    SLUICE_RETURN_IF_ERROR(st.Step().status());
+    return txn.Commit();
+  }
+
   base::Result<std::optional<Operation>> GetOperation(int64_t seq) override {
     std::lock_guard lock(read_mu_);
     SLUICE_ASSIGN_OR_RETURN(Statement st,
@@ -979,46 +960,6 @@ class SqliteStateStore final : public StateStore {
 };
 
 }  // namespace
-
-std::string_view OperationKindName(OperationKind kind) {
-  switch (kind) {
-    case OperationKind::kAddOrUpdate:
-      return "ADD_OR_UPDATE";
-    case OperationKind::kDelete:
-      return "DELETE";
-    case OperationKind::kDeleteWithChildren:
-      return "DELETE_WITH_CHILDREN";
-    case OperationKind::kDeleteOlderThan:
-      return "DELETE_OLDER_THAN";
-    case OperationKind::kBatch:
-      return "BATCH";
-    case OperationKind::kMerge:
-      return "MERGE";
-  }
-  return "UNKNOWN";
-}
-
-std::string_view ItemStateName(ItemState state) {
-  switch (state) {
-    case ItemState::kIndexed:
-      return "INDEXED";
-    case ItemState::kFailed:
-      return "FAILED";
-    case ItemState::kDeleted:
-      return "DELETED";
-  }
-  return "UNKNOWN";
-}
-
-std::string ContainerBlobKey(std::string_view file_id) {
-  return "containers/" + std::string(file_id);
-}
-
-int64_t OrderingKey(uint64_t ordering_id) {
-  return static_cast<int64_t>(ordering_id ^ (uint64_t{1} << 63));
-}
-
-uint64_t OrderingIdFromKey(int64_t key) { return static_cast<uint64_t>(key) ^ (uint64_t{1} << 63); }
 
 base::Result<std::unique_ptr<StateStore>> OpenSqliteStateStore(const std::filesystem::path& file,
                                                                const std::string& vfs) {

@@ -112,6 +112,9 @@ struct Operation {
   int64_t received_ms = 0;
   std::string request_id;
   int attempts = 0;
+  // A batch: how many entries of its file are journaled already, so that expanding it again
+  // (after a crash, or on another node) journals only the rest.
+  uint64_t expanded = 0;
 };
 
 enum class ItemState { kIndexed, kFailed, kDeleted };
@@ -171,12 +174,33 @@ struct ItemCounts {
   uint64_t failed = 0;
 };
 
+enum class IndexChangeKind { kPut = 1, kDelete = 2, kDeleteWithChildren = 3 };
+
+// A change one node's applier made to a source's index, kept in the shared state so that every
+// node applies it to its own index (a cluster): the index is a projection of these, in seq order.
+struct IndexChange {
+  int64_t seq = 0;  // assigned on commit; commit order
+  std::string organization_id;
+  std::string source_id;
+  IndexChangeKind kind = IndexChangeKind::kPut;
+  std::string uri;
+  std::string encoded;  // kPut: the document, as index::EncodePut wrote it
+};
+
 // What the pipeline writes, atomically, after it applied a batch to the index.
 struct AppliedBatch {
   std::vector<int64_t> completed_seqs;
   std::vector<Item> items;  // upserted (deleted items become tombstones)
   std::vector<LogEntry> logs;
   std::vector<std::string> consumed_file_ids;
+  std::vector<IndexChange> index_changes;  // a cluster's; empty on a single node
+};
+
+// Held while one node of a cluster applies a batch; released when destroyed (or when the node
+// dies and its database session ends).
+class ApplyLock {
+ public:
+  virtual ~ApplyLock() = default;
 };
 
 class StateStore {
@@ -250,6 +274,10 @@ class StateStore {
 
   // Journal: durable when Append returns.
   virtual base::Status AppendOperations(std::vector<Operation>& ops) = 0;
+  // Journals a batch's next items and records, in the same transaction, that the first
+  // `expanded` entries of the batch's file are now journaled (see Operation::expanded).
+  virtual base::Status AppendBatchItems(int64_t batch_seq, uint64_t expanded,
+                                        std::vector<Operation>& ops) = 0;
   virtual base::Result<std::vector<Operation>> PendingOperations(int64_t after_seq,
                                                                  uint32_t limit) = 0;
   virtual base::Status RecordAttempt(int64_t seq) = 0;
@@ -282,12 +310,62 @@ class StateStore {
   // while the store goes on serving.
   virtual base::Status BackupTo(const std::filesystem::path& file) = 0;
   virtual base::Result<std::vector<LogEntry>> QueryLogs(const LogQuery& query) = 0;
+
+  // Scale-out: several nodes sharing this state. The embedded store is one node's, so it
+  // answers these with FailedPrecondition.
+  //
+  // Claims for `node_id` up to `limit` pending operations, oldest first, that no live node holds
+  // (a node is live when its last heartbeat is younger than node_timeout_ms), and records the
+  // node's heartbeat. Claimed operations are skipped by other nodes' claims until done.
+  virtual base::Result<std::vector<Operation>> ClaimOperations(const std::string& node_id,
+                                                               int64_t now_ms,
+                                                               int64_t node_timeout_ms,
+                                                               uint32_t limit) {
+    (void)node_id, (void)now_ms, (void)node_timeout_ms, (void)limit;
+    return ClusterOnly();
+  }
+  // Records that `node_id` is alive at now_ms, so that its claims stay its own.
+  virtual base::Status Heartbeat(const std::string& node_id, int64_t now_ms) {
+    (void)node_id, (void)now_ms;
+    return ClusterOnly();
+  }
+  // Gives up the node's claims on operations not done yet (a node that stops).
+  virtual base::Status ReleaseClaims(const std::string& node_id) {
+    (void)node_id;
+    return ClusterOnly();
+  }
+  // Index changes committed with CommitApplied, with seq > after_seq, in seq order.
+  virtual base::Result<std::vector<IndexChange>> IndexChangesAfter(int64_t after_seq,
+                                                                   uint32_t limit) {
+    (void)after_seq, (void)limit;
+    return ClusterOnly();
+  }
+  // Waits until no other node applies, and keeps them out until the lock is destroyed.
+  virtual base::Result<std::unique_ptr<ApplyLock>> LockApplying() { return ClusterOnly(); }
+  // The value of a secret every node must share (the key that signs search tokens, ...):
+  // the stored one, or `candidate`, stored now, when there is none yet.
+  virtual base::Result<std::string> SharedSecret(const std::string& name,
+                                                 const std::string& candidate) {
+    (void)name, (void)candidate;
+    return ClusterOnly();
+  }
+
+ private:
+  static base::Status ClusterOnly() {
+    return base::FailedPrecondition("only a shared (PostgreSQL) state serves several nodes");
+  }
 };
 
 // The embedded default: one SQLite file in WAL mode with synchronous=FULL.
 // `vfs` names a registered SQLite VFS (empty: the default one; tests inject faults).
 base::Result<std::unique_ptr<StateStore>> OpenSqliteStateStore(const std::filesystem::path& file,
                                                                const std::string& vfs = "");
+
+// The shared state of several Sluice nodes: a PostgreSQL database named by a libpq connection
+// URI (postgres://user:password@host:port/database). Brings its schema up to date on open;
+// Unavailable when the server cannot be reached, FailedPrecondition when a newer Sluice already
+// upgraded the schema. BackupTo is refused: such a state is backed up with pg_dump.
+base::Result<std::unique_ptr<StateStore>> OpenPostgresStateStore(const std::string& uri);
 
 // The blob key under which a file container's bytes are stored.
 std::string ContainerBlobKey(std::string_view file_id);
