@@ -5,9 +5,9 @@
 #include <variant>
 
 #include "store/sqlite.h"
-#include "store/state_text.h"
 #include "store/sqlite_identities.h"
 #include "store/state_store.h"
+#include "store/state_text.h"
 
 namespace sluice::store {
 namespace {
