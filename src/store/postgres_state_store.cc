@@ -1129,16 +1129,38 @@ class PostgresStateStore final : public StateStore {
   static base::Status InsertOperations(Session& txn, std::vector<Operation>& ops) {
     if (ops.empty()) return base::Status::Ok();
     SLUICE_RETURN_IF_ERROR(txn.Exec("SELECT pg_advisory_xact_lock($1)", {kJournalLock}).status());
-    for (auto& op : ops) {
-      SLUICE_ASSIGN_OR_RETURN(
-          Rows r,
-          txn.Exec("INSERT INTO journal(org, source, kind, document_id, ordering_key, "
-                   "payload, received_ms, request_id) VALUES($1, $2, $3, $4, $5, $6, $7, "
-                   "$8) RETURNING seq",
-                   {op.organization_id, op.source_id, OperationKindName(op.kind), op.document_id,
-                    OrderingKey(op.ordering_id), op.payload, op.received_ms, op.request_id}));
-      if (r.empty()) return base::Internal("journal insert returned no sequence number");
-      op.seq = r.Int(0, 0);
+    // Many rows per statement: a group of small pushes costs a few round trips, not one each.
+    constexpr size_t kRowsPerInsert = 64;
+    for (size_t start = 0; start < ops.size(); start += kRowsPerInsert) {
+      const size_t end = std::min(ops.size(), start + kRowsPerInsert);
+      std::string sql =
+          "INSERT INTO journal(org, source, kind, document_id, ordering_key, payload, "
+          "received_ms, request_id) VALUES";
+      std::vector<Param> params;
+      params.reserve((end - start) * 8);
+      for (size_t i = start; i < end; ++i) {
+        const Operation& op = ops[i];
+        const size_t n = params.size();
+        sql += (i == start ? "(" : ",(");
+        for (size_t column = 1; column <= 8; ++column) {
+          sql += "$" + std::to_string(n + column) + (column < 8 ? "," : ")");
+        }
+        params.insert(params.end(),
+                      {op.organization_id, op.source_id, OperationKindName(op.kind), op.document_id,
+                       OrderingKey(op.ordering_id), op.payload, op.received_ms, op.request_id});
+      }
+      SLUICE_ASSIGN_OR_RETURN(Rows r, txn.Exec(sql + " RETURNING seq", params));
+      if (r.size() != end - start) {
+        return base::Internal("journal insert returned " + std::to_string(r.size()) +
+                              " sequence numbers for " + std::to_string(end - start) + " rows");
+      }
+      // Rows are numbered in the order VALUES lists them, and the lock keeps every other append
+      // out, so the seqs, sorted, belong to the operations in order.
+      std::vector<int64_t> seqs;
+      seqs.reserve(r.size());
+      for (size_t i = 0; i < r.size(); ++i) seqs.push_back(r.Int(i, 0));
+      std::sort(seqs.begin(), seqs.end());
+      for (size_t i = start; i < end; ++i) ops[i].seq = seqs[i - start];
     }
     return base::Status::Ok();
   }
