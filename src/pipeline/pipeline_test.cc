@@ -397,10 +397,10 @@ TEST(BatchExpanderTest, AResumedExpansionJournalsOnlyTheRest) {
   ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
   EXPECT_EQ(outcome->operations, 4u);
   ASSERT_EQ(outcome->rejected.size(), 1u);
+  auto pending = store->PendingOperations(batch[0].seq, 100);
+  ASSERT_TRUE(pending.ok());
   std::vector<std::string> journaled;
-  for (const auto& op : *store->PendingOperations(batch[0].seq, 100)) {
-    journaled.push_back(op.document_id);
-  }
+  for (const auto& op : *pending) journaled.push_back(op.document_id);
   EXPECT_EQ(journaled, (std::vector<std::string>{"d1", "d2", "d4", "d5"}));
   EXPECT_EQ((*store->GetOperation(batch[0].seq))->expanded, 5u);
 
