@@ -33,12 +33,12 @@ test-asan: deps
 # The concurrent modules (journal, pipeline, HTTP server, the whole server under
 # storage faults, the push client's manifest and progress) under ThreadSanitizer (clang).
 TSAN_TESTS := sluice_store_tests sluice_faults_tests sluice_http_tests sluice_pipeline_tests \
-	sluice_app_tests sluice_client_tests sluice_telemetry_tests
+	sluice_app_tests sluice_client_tests sluice_telemetry_tests sluice_s3_tests
 .PHONY: test-tsan
 test-tsan: deps
 	@cmake --preset tsan >/dev/null
 	@cmake --build --preset tsan -j $(JOBS) --target $(TSAN_TESTS)
-	@ctest --preset tsan -j $(JOBS) -L '^(store|faults|http|pipeline|app|client|telemetry)$$'
+	@ctest --preset tsan -j $(JOBS) -L '^(store|faults|http|pipeline|app|client|telemetry|s3)$$'
 
 # Several nodes on a throwaway PostgreSQL and s3rver (also part of `make test`).
 .PHONY: test-cluster

@@ -53,7 +53,10 @@ std::string NewRequestId() {
 
 struct Server::Impl {
   Impl(const Router& r, ServerOptions o)
-      : router(r), options(std::move(o)), acceptor(ioc), pool(options.handler_threads) {}
+      : router(r),
+        options(std::move(o)),
+        acceptor(asio::make_strand(ioc)),
+        pool(options.handler_threads) {}
 
   const Router& router;
   ServerOptions options;
@@ -67,6 +70,7 @@ struct Server::Impl {
   // acceptor is closed (Drain), a request whose handler runs on the pool has nothing waiting
   // on ioc, and without this its answer would have no thread left to be written by.
   asio::executor_work_guard<asio::io_context::executor_type> keep_running{ioc.get_executor()};
+  // On a strand: its accept handlers and the closes Drain and Stop post never run at once.
   tcp::acceptor acceptor;
   asio::thread_pool pool;
   std::vector<std::thread> io_threads;
@@ -572,7 +576,7 @@ uint16_t Server::port() const {
 
 bool Server::Drain(std::chrono::milliseconds timeout) {
   if (!impl_->draining.exchange(true)) {
-    asio::post(impl_->ioc, [this] {
+    asio::post(impl_->acceptor.get_executor(), [this] {
       beast::error_code ec;
       impl_->acceptor.close(ec);
     });
@@ -583,7 +587,7 @@ bool Server::Drain(std::chrono::milliseconds timeout) {
 
 void Server::Stop() {
   if (impl_->stopped.exchange(true)) return;
-  asio::post(impl_->ioc, [this] {
+  asio::post(impl_->acceptor.get_executor(), [this] {
     beast::error_code ec;
     impl_->acceptor.close(ec);
   });
