@@ -713,12 +713,15 @@ Result<SignedHeaders> SignRequest(const SigV4Credentials& credentials, const Sig
 
   const std::string date8 = amz_date.substr(0, 8);
   const std::string scope = CredentialScope(date8, credentials);
-  const std::string string_to_sign = StringToSign(
-      amz_date, scope,
-      CanonicalRequest(input.method, UriEncode(input.path, true), CanonicalQuery(input.query),
-                       headers, input.payload_sha256_hex));
-  // The headers to send: the caller's, then the ones signing added (same order as above).
+  const std::string canonical_uri = UriEncode(input.path, true);
+  const std::string canonical_query = CanonicalQuery(input.query);
+  const std::string string_to_sign =
+      StringToSign(amz_date, scope,
+                   CanonicalRequest(input.method, canonical_uri, canonical_query, headers,
+                                    input.payload_sha256_hex));
   SignedHeaders out;
+  out.target = canonical_query.empty() ? canonical_uri : canonical_uri + "?" + canonical_query;
+  // The headers to send: the caller's, then the ones signing added (same order as above).
   out.headers.assign(as_presign.headers.begin(), as_presign.headers.end());
   out.headers.emplace_back(
       "Authorization", std::string(kAlgorithm) + " Credential=" + credentials.access_key_id + "/" +

@@ -79,6 +79,8 @@ struct SignInput {
 };
 
 struct SignedHeaders {
+  // The request-target that was signed, percent-encoded as S3 expects: send exactly this.
+  std::string target;
   // The caller's headers followed by x-amz-date, x-amz-content-sha256,
   // x-amz-security-token (with temporary credentials) and Authorization: send all of them.
   HeaderList headers;

@@ -99,6 +99,7 @@ TEST(SigV4AwsVectorTest, SignRequestReproducesTheDocumentedGetObject) {
             "SignedHeaders=host;range;x-amz-content-sha256;x-amz-date, "
             "Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41");
   EXPECT_EQ(HeaderValue(signed_request->headers, "x-amz-date"), "20130524T000000Z");
+  EXPECT_EQ(signed_request->target, "/test.txt");
   EXPECT_EQ(HeaderValue(signed_request->headers, "Range"), "bytes=0-9");
 }
 
@@ -114,6 +115,7 @@ TEST(SigV4AwsVectorTest, SignRequestReproducesTheDocumentedListObjects) {
   EXPECT_THAT(HeaderValue(signed_request->headers, "Authorization"),
               ::testing::EndsWith(
                   "Signature=34b48302e7b5fa45bde8084f4b7868a86f0a534bc59db6670ed5711ef69dc6f7"));
+  EXPECT_EQ(signed_request->target, "/?max-keys=2&prefix=J");
 }
 
 TEST(SigV4AwsVectorTest, SignRequestReproducesTheDocumentedPutObject) {

@@ -88,13 +88,14 @@ HttpRequest PushClient::JsonRequest(std::string method, std::string url, std::st
   return request;
 }
 
-int64_t PushClient::BackoffMs(int retry) {
-  int64_t ceiling = policy_.first_delay_ms;
-  for (int i = 0; i < retry && ceiling < policy_.max_delay_ms; ++i) ceiling *= 2;
-  ceiling = std::min(ceiling, policy_.max_delay_ms);
-  // Full jitter: many clients told to back off at once do not come back at once.
-  return std::uniform_int_distribution<int64_t>(ceiling / 2, ceiling)(random_);
+int64_t BackoffMs(const RetryPolicy& policy, int retry, std::mt19937_64& random) {
+  int64_t ceiling = policy.first_delay_ms;
+  for (int i = 0; i < retry && ceiling < policy.max_delay_ms; ++i) ceiling *= 2;
+  ceiling = std::min(ceiling, policy.max_delay_ms);
+  return std::uniform_int_distribution<int64_t>(ceiling / 2, ceiling)(random);
 }
+
+int64_t PushClient::BackoffMs(int retry) { return client::BackoffMs(policy_, retry, random_); }
 
 base::Result<HttpResponse> PushClient::Call(const HttpRequest& request, std::string_view what) {
   for (int attempt = 1;; ++attempt) {

@@ -35,6 +35,11 @@ struct RetryPolicy {
   int64_t max_delay_ms = 60'000;
 };
 
+// The wait before retry number `retry` (0 for the first): first_delay_ms doubled each time up to
+// max_delay_ms, then a random point in its upper half, so that many clients told to back off at
+// once do not come back at once.
+int64_t BackoffMs(const RetryPolicy& policy, int retry, std::mt19937_64& random);
+
 // Told before each retry: what is retried, why, and after how long.
 using RetryObserver =
     std::function<void(std::string_view what, std::string_view why, int64_t delay_ms)>;

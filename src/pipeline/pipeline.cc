@@ -24,9 +24,8 @@ Pipeline::Pipeline(store::StateStore& store, blob::BlobStore& blobs, const base:
       work_(static_cast<size_t>(std::max(1, options_.workers)) * 2),
       applied_(static_cast<size_t>(std::max(1, options_.workers)) * 2),
       applier_(store, blobs, clock,
-               options_.cluster_node_id.empty()
-                   ? LocalIndexTarget(options_.index_root, options_.commit_gate)
-                   : SharedIndexTarget(),
+               clustered() ? SharedIndexTarget()
+                           : LocalIndexTarget(options_.index_root, options_.commit_gate),
                options_.ignore_queue_delay, options_.metrics) {
   if (clustered()) {
     projector_ = std::make_unique<IndexProjector>(store_, options_.index_root, options_.commit_gate,

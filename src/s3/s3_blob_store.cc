@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <ctime>
 #include <mutex>
 #include <random>
@@ -21,16 +22,6 @@ namespace sluice::s3 {
 namespace {
 
 namespace fs = std::filesystem;
-
-// The text between <tag> and </tag> in an S3 XML error body, or "".
-std::string XmlElement(std::string_view body, std::string_view tag) {
-  const std::string open = "<" + std::string(tag) + ">";
-  const size_t start = body.find(open);
-  if (start == std::string_view::npos) return "";
-  const size_t end = body.find("</" + std::string(tag) + ">", start);
-  if (end == std::string_view::npos) return "";
-  return std::string(body.substr(start + open.size(), end - start - open.size()));
-}
 
 bool IsTransient(const base::Result<client::HttpResponse>& response) {
   if (!response.ok()) return response.status().code() == base::StatusCode::kUnavailable;
@@ -207,10 +198,8 @@ class Store final : public S3BlobStore {
                                           const std::string& payload_sha256_hex = "") {
     const ObjectAddress address = AddressOf(options_.location, key);
     const auth::HeaderList extra_headers = request.headers;
-    request.url = address.origin + UriPath(address.path);
     auto client = Lease();
-    std::chrono::milliseconds backoff = options_.first_backoff;
-    for (int attempt = 0;; ++attempt) {
+    for (int attempt = 1;; ++attempt) {
       auth::SignInput sign;
       sign.method = request.method;
       sign.host = address.host;
@@ -218,52 +207,32 @@ class Store final : public S3BlobStore {
       sign.headers = extra_headers;
       if (!payload_sha256_hex.empty()) sign.payload_sha256_hex = payload_sha256_hex;
       sign.now_epoch_seconds = std::time(nullptr);
-      SLUICE_ASSIGN_OR_RETURN(auth::SignedHeaders signed_headers,
+      SLUICE_ASSIGN_OR_RETURN(auth::SignedHeaders signed_request,
                               auth::SignRequest(options_.credentials, sign));
-      request.headers = std::move(signed_headers.headers);
+      request.url = address.origin + signed_request.target;
+      request.headers = std::move(signed_request.headers);
       if (spool_fd >= 0) SLUICE_RETURN_IF_ERROR(Rewind(spool_fd));
       base::Result<client::HttpResponse> response = client->Send(request);
-      if (!IsTransient(response) || attempt >= options_.retries) {
+      if (!IsTransient(response) || attempt >= options_.retry.max_attempts) {
         Return(std::move(client));
         if (!response.ok()) {
-          return response.status().WithContext("after " + std::to_string(attempt + 1) +
-                                               " attempts");
+          return response.status().WithContext("after " + std::to_string(attempt) + " attempts");
         }
         return response;
       }
-      std::this_thread::sleep_for(Jittered(backoff));
-      backoff = std::min(backoff * 2, options_.max_backoff);
+      std::this_thread::sleep_for(std::chrono::milliseconds(Backoff(attempt - 1)));
     }
   }
 
-  // The encoded path libcurl sends; the signer encodes the same way (S3's UriEncode).
-  static std::string UriPath(std::string_view path) {
-    std::string out;
-    size_t start = 0;
-    while (start < path.size()) {
-      size_t slash = path.find('/', start);
-      if (slash == std::string_view::npos) slash = path.size();
-      out += client::PercentEncode(path.substr(start, slash - start));
-      if (slash < path.size()) out += '/';
-      start = slash + 1;
-    }
-    return out;
-  }
-
-  // Between half and all of `backoff`, so that nodes retrying together spread out.
-  static std::chrono::milliseconds Jittered(std::chrono::milliseconds backoff) {
-    std::minstd_rand random(static_cast<unsigned>(std::random_device{}()));
-    const auto half = backoff.count() / 2;
-    return std::chrono::milliseconds(half + static_cast<int64_t>(random() % (half + 1)));
+  int64_t Backoff(int retry) {
+    std::lock_guard lock(mu_);
+    return client::BackoffMs(options_.retry, retry, random_);
   }
 
   base::Status ErrorFor(const client::HttpResponse& response, std::string_view method,
                         std::string_view key) const {
-    const std::string code = XmlElement(response.body, "Code");
-    std::string message = XmlElement(response.body, "Message");
-    std::string what = std::string(method) + " " + Describe(key) + ": HTTP " +
-                       std::to_string(response.status) + (code.empty() ? "" : " " + code) +
-                       (message.empty() ? "" : " (" + message + ")");
+    const std::string what =
+        std::string(method) + " " + Describe(key) + ": " + client::DescribeHttpError(response);
     switch (response.status) {
       case 404:
         return base::NotFound(what);
@@ -289,8 +258,9 @@ class Store final : public S3BlobStore {
   }
 
   S3Options options_;
-  std::mutex mu_;
+  std::mutex mu_;  // guards idle_ and random_
   std::vector<std::unique_ptr<client::HttpClient>> idle_;
+  std::mt19937_64 random_{std::random_device{}()};
 };
 
 base::Result<blob::BlobInfo> SpooledWriter::Commit() {

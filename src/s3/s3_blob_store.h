@@ -4,7 +4,6 @@
 // large object never sits in memory.
 #pragma once
 
-#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -14,6 +13,7 @@
 #include "auth/sigv4.h"
 #include "base/status.h"
 #include "blob/blob_store.h"
+#include "client/push_client.h"
 #include "s3/s3_location.h"
 
 namespace sluice::s3 {
@@ -22,11 +22,9 @@ struct S3Options {
   S3Location location;
   auth::SigV4Credentials credentials;  // region and service are taken from `location`
   std::filesystem::path spool_dir;     // where GETs land while a worker reads them
-  // Transient failures (connection errors, 500, 502, 503 SlowDown, 504) are retried this many
-  // times, waiting first_backoff, then twice as long each time (with jitter), up to max_backoff.
-  int retries = 5;
-  std::chrono::milliseconds first_backoff{100};
-  std::chrono::milliseconds max_backoff{5000};
+  // Transient failures (connection errors, 500, 502, 503 SlowDown, 504) are retried, backing
+  // off as client::BackoffMs says.
+  client::RetryPolicy retry{6, 100, 5000};
 };
 
 class S3BlobStore : public blob::BlobStore {

@@ -38,8 +38,7 @@ class S3BlobStoreTest : public ::testing::Test {
     options.credentials.access_key_id = "AKIDTEST";
     options.credentials.secret_access_key = "secret";
     options.spool_dir = spool_;
-    options.retries = 3;
-    options.first_backoff = std::chrono::milliseconds(1);
+    options.retry = {4, 1, 10};
     auto store = OpenS3BlobStore(options);
     EXPECT_TRUE(store.ok()) << store.status().ToString();
     return std::move(store).value();
