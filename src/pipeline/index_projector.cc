@@ -4,11 +4,9 @@
 
 #include <charconv>
 #include <chrono>
-#include <set>
 
 #include "base/fs.h"
 #include "index/index_change.h"
-#include "pipeline/index_target.h"
 
 namespace sluice::pipeline {
 namespace {
@@ -41,7 +39,10 @@ std::filesystem::path ProjectionCursorFile(const std::filesystem::path& index_ro
 
 IndexProjector::IndexProjector(store::StateStore& store, std::filesystem::path index_root,
                                index::CommitGate* gate, telemetry::Logger* logger)
-    : store_(store), index_root_(std::move(index_root)), gate_(gate), logger_(logger) {}
+    : store_(store),
+      index_root_(index_root),
+      logger_(logger),
+      writers_(std::move(index_root), gate) {}
 
 IndexProjector::~IndexProjector() {
   thread_.request_stop();
@@ -72,7 +73,7 @@ void IndexProjector::Run(const std::stop_token& stop) {
     if (!applied.ok() && logger_ != nullptr) {
       logger_->Error("index projection: cannot apply the shared index changes; retrying",
                      {{"error", applied.status().ToString()}});
-      writers_.clear();  // reopened, without what was not committed
+      writers_.Reset();  // reopened, without what was not committed
     }
     if (applied.ok() && *applied > 0) continue;
     std::this_thread::sleep_for(applied.ok() ? kPollInterval : std::chrono::seconds(1));
@@ -83,10 +84,9 @@ base::Result<size_t> IndexProjector::Step(uint32_t limit) {
   SLUICE_ASSIGN_OR_RETURN(std::vector<store::IndexChange> changes,
                           store_.IndexChangesAfter(applied_seq_, limit));
   if (changes.empty()) return 0;
-  std::set<index::IndexWriter*> touched;
   for (const store::IndexChange& change : changes) {
     SLUICE_ASSIGN_OR_RETURN(index::IndexWriter * writer,
-                            Writer(change.organization_id, change.source_id));
+                            writers_.Writer(change.organization_id, change.source_id));
     switch (change.kind) {
       case store::IndexChangeKind::kPut:
         SLUICE_RETURN_IF_ERROR(index::ApplyEncodedPut(*writer, change.encoded));
@@ -98,24 +98,13 @@ base::Result<size_t> IndexProjector::Step(uint32_t limit) {
         SLUICE_RETURN_IF_ERROR(writer->DeleteWithChildren(change.uri).status());
         break;
     }
-    touched.insert(writer);
   }
-  for (index::IndexWriter* writer : touched) SLUICE_RETURN_IF_ERROR(writer->Commit());
+  SLUICE_RETURN_IF_ERROR(writers_.Commit());
   // After the index commits: a crash in between applies some changes again, which puts and
   // deletes by uri, applied in the same order, make harmless.
   SLUICE_RETURN_IF_ERROR(SaveCursor(changes.back().seq));
   applied_seq_ = changes.back().seq;
   return changes.size();
-}
-
-base::Result<index::IndexWriter*> IndexProjector::Writer(const std::string& org,
-                                                         const std::string& source) {
-  const std::string key = org + "/" + source;
-  auto it = writers_.find(key);
-  if (it != writers_.end()) return it->second.get();
-  SLUICE_ASSIGN_OR_RETURN(
-      auto writer, index::IndexWriter::Open(SourceIndexDir(index_root_, org, source), gate_));
-  return writers_.emplace(key, std::move(writer)).first->second.get();
 }
 
 base::Status IndexProjector::SaveCursor(int64_t seq) {

@@ -7,16 +7,12 @@
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
-#include <map>
-#include <memory>
-#include <string>
 #include <thread>
-#include <vector>
 
 #include "base/clock.h"
 #include "base/status.h"
 #include "index/commit_gate.h"
-#include "index/index_writer.h"
+#include "pipeline/index_target.h"
 #include "store/state_store.h"
 #include "telemetry/logger.h"
 
@@ -40,15 +36,12 @@ class IndexProjector {
 
  private:
   void Run(const std::stop_token& stop);
-  base::Status Apply(const store::IndexChange& change);
-  base::Result<index::IndexWriter*> Writer(const std::string& org, const std::string& source);
   base::Status SaveCursor(int64_t seq);
 
   store::StateStore& store_;
   std::filesystem::path index_root_;
-  index::CommitGate* gate_;
   telemetry::Logger* logger_;
-  std::map<std::string, std::unique_ptr<index::IndexWriter>> writers_;
+  LocalWriters writers_;
   std::atomic<int64_t> applied_seq_{0};
   std::jthread thread_;  // last
 };

@@ -1,7 +1,5 @@
 #include "pipeline/index_target.h"
 
-#include <map>
-#include <set>
 #include <vector>
 
 #include "index/index_change.h"
@@ -11,58 +9,45 @@ namespace {
 
 class LocalSource final : public SourceIndex {
  public:
-  explicit LocalSource(std::unique_ptr<index::IndexWriter> writer) : writer_(std::move(writer)) {}
+  explicit LocalSource(index::IndexWriter& writer) : writer_(writer) {}
 
   base::Status Put(const index::IndexDocument& document,
                    index::PreparedDocument* prepared) override {
-    return prepared != nullptr ? writer_->Put(document, *prepared) : writer_->Put(document);
+    return prepared != nullptr ? writer_.Put(document, *prepared) : writer_.Put(document);
   }
-  base::Status Delete(std::string_view uri) override { return writer_->Delete(uri); }
+  base::Status Delete(std::string_view uri) override { return writer_.Delete(uri); }
   base::Status DeleteWithChildren(std::string_view uri) override {
-    return writer_->DeleteWithChildren(uri).status();
+    return writer_.DeleteWithChildren(uri).status();
   }
-  base::Status Commit() { return writer_->Commit(); }
 
  private:
-  std::unique_ptr<index::IndexWriter> writer_;
+  index::IndexWriter& writer_;
 };
 
 class Local final : public IndexTarget {
  public:
   Local(std::filesystem::path index_root, index::CommitGate* gate)
-      : index_root_(std::move(index_root)), gate_(gate) {}
+      : writers_(std::move(index_root), gate) {}
 
   base::Result<SourceIndex*> Source(const std::string& organization_id,
                                     const std::string& source_id) override {
-    const std::string key = organization_id + "/" + source_id;
-    auto it = sources_.find(key);
-    if (it == sources_.end()) {
-      SLUICE_ASSIGN_OR_RETURN(
-          auto writer,
-          index::IndexWriter::Open(SourceIndexDir(index_root_, organization_id, source_id), gate_));
-      it = sources_.emplace(key, std::make_unique<LocalSource>(std::move(writer))).first;
-    }
-    touched_.insert(it->second.get());
-    return it->second.get();
+    SLUICE_ASSIGN_OR_RETURN(index::IndexWriter * writer,
+                            writers_.Writer(organization_id, source_id));
+    auto& source = sources_[writer];
+    if (!source) source = std::make_unique<LocalSource>(*writer);
+    return source.get();
   }
 
-  base::Status Commit(store::AppliedBatch& /*batch*/) override {
-    for (LocalSource* source : touched_) SLUICE_RETURN_IF_ERROR(source->Commit());
-    touched_.clear();
-    return base::Status::Ok();
-  }
+  base::Status Commit(store::AppliedBatch& /*batch*/) override { return writers_.Commit(); }
 
-  // Reopening the writers drops their uncommitted changes.
   void Reset() override {
-    touched_.clear();
     sources_.clear();
+    writers_.Reset();
   }
 
  private:
-  std::filesystem::path index_root_;
-  index::CommitGate* gate_;
-  std::map<std::string, std::unique_ptr<LocalSource>> sources_;
-  std::set<LocalSource*> touched_;
+  LocalWriters writers_;
+  std::map<index::IndexWriter*, std::unique_ptr<LocalSource>> sources_;
 };
 
 class SharedSource final : public SourceIndex {
@@ -135,6 +120,31 @@ class Shared final : public IndexTarget {
 };
 
 }  // namespace
+
+base::Result<index::IndexWriter*> LocalWriters::Writer(const std::string& organization_id,
+                                                       const std::string& source_id) {
+  const std::string key = organization_id + "/" + source_id;
+  auto it = writers_.find(key);
+  if (it == writers_.end()) {
+    SLUICE_ASSIGN_OR_RETURN(
+        auto writer,
+        index::IndexWriter::Open(SourceIndexDir(index_root_, organization_id, source_id), gate_));
+    it = writers_.emplace(key, std::move(writer)).first;
+  }
+  touched_.insert(it->second.get());
+  return it->second.get();
+}
+
+base::Status LocalWriters::Commit() {
+  for (index::IndexWriter* writer : touched_) SLUICE_RETURN_IF_ERROR(writer->Commit());
+  touched_.clear();
+  return base::Status::Ok();
+}
+
+void LocalWriters::Reset() {
+  touched_.clear();
+  writers_.clear();
+}
 
 std::filesystem::path SourceIndexDir(const std::filesystem::path& index_root,
                                      const std::string& organization_id,

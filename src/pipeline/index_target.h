@@ -5,7 +5,9 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -38,6 +40,28 @@ class IndexTarget {
   virtual base::Status Commit(store::AppliedBatch& batch) = 0;
   // After a failed batch: drops what was not committed (it is applied again on retry).
   virtual void Reset() = 0;
+};
+
+// This node's index writers, one per source, opened when first needed: the applier's on a
+// single node, the IndexProjector's in a cluster.
+class LocalWriters {
+ public:
+  LocalWriters(std::filesystem::path index_root, index::CommitGate* gate)
+      : index_root_(std::move(index_root)), gate_(gate) {}
+
+  // The source's writer, counted as changed until the next Commit.
+  base::Result<index::IndexWriter*> Writer(const std::string& organization_id,
+                                           const std::string& source_id);
+  // Makes the changes of every writer changed since the last Commit durable and visible.
+  base::Status Commit();
+  // Reopens the writers, which drops their uncommitted changes.
+  void Reset();
+
+ private:
+  std::filesystem::path index_root_;
+  index::CommitGate* gate_;
+  std::map<std::string, std::unique_ptr<index::IndexWriter>> writers_;
+  std::set<index::IndexWriter*> touched_;
 };
 
 // Where a source's index lives below the index root.
