@@ -1418,6 +1418,86 @@ TEST_P(PostgresStateStoreSharedTest, ConcurrentAppendsFromTwoStoresAreTailedInSe
   EXPECT_EQ(seen, all) << "the reader skipped or reordered operations";
 }
 
+TEST_P(PostgresStateStoreSharedTest, NodesClaimDisjointWorkAndADeadNodesClaimsAreTakenOver) {
+  auto a = Open();
+  auto b = Open();
+  ASSERT_TRUE(a && b);
+  std::vector<Operation> ops = {Op("d1", 1), Op("d2", 1), Op("d3", 1), Op("d4", 1)};
+  ASSERT_TRUE(IsOk(a->AppendOperations(ops)));
+  constexpr int64_t kTimeout = 1000;
+  auto seqs = [](const std::vector<Operation>& claimed) {
+    std::vector<int64_t> out;
+    for (const Operation& op : claimed) out.push_back(op.seq);
+    return out;
+  };
+  // Oldest first, and never what a live node holds.
+  auto first = Must(a->ClaimOperations("node-a", 10'000, kTimeout, 2));
+  EXPECT_EQ(seqs(first), (std::vector<int64_t>{ops[0].seq, ops[1].seq}));
+  auto second = Must(b->ClaimOperations("node-b", 10'000, kTimeout, 10));
+  EXPECT_EQ(seqs(second), (std::vector<int64_t>{ops[2].seq, ops[3].seq}));
+  EXPECT_TRUE(Must(b->ClaimOperations("node-b", 10'100, kTimeout, 10)).empty());
+
+  // node-a keeps beating; node-b falls silent and its claims go to node-a.
+  ASSERT_TRUE(IsOk(a->Heartbeat("node-a", 11'500)));
+  auto taken = Must(a->ClaimOperations("node-a", 11'500, kTimeout, 10));
+  EXPECT_EQ(seqs(taken), (std::vector<int64_t>{ops[2].seq, ops[3].seq}));
+
+  // A node that stops hands its claims back at once; done entries are never claimed again.
+  AppliedBatch done;
+  done.completed_seqs = {ops[0].seq};
+  ASSERT_TRUE(IsOk(a->CommitApplied(done, 11'600)));
+  ASSERT_TRUE(IsOk(a->ReleaseClaims("node-a")));
+  auto after_release = Must(b->ClaimOperations("node-b", 11'700, kTimeout, 10));
+  EXPECT_EQ(seqs(after_release), (std::vector<int64_t>{ops[1].seq, ops[2].seq, ops[3].seq}));
+}
+
+TEST_P(PostgresStateStoreSharedTest, IndexChangesComeBackInCommitOrderByteForByte) {
+  auto a = Open();
+  auto b = Open();
+  ASSERT_TRUE(a && b);
+  std::string bytes;
+  for (int i = 0; i < 256; ++i) bytes.push_back(static_cast<char>(i));  // NUL and high bytes too
+  AppliedBatch batch;
+  batch.index_changes = {
+      IndexChange{0, "org", "src", IndexChangeKind::kPut, "u1", bytes},
+      IndexChange{0, "org", "src", IndexChangeKind::kDelete, "u2", ""},
+      IndexChange{0, "org", "other", IndexChangeKind::kDeleteWithChildren, "u3", ""}};
+  ASSERT_TRUE(IsOk(a->CommitApplied(batch, 1)));
+  auto all = Must(b->IndexChangesAfter(0, 10));
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_LT(all[0].seq, all[1].seq);
+  EXPECT_LT(all[1].seq, all[2].seq);
+  EXPECT_EQ(all[0].kind, IndexChangeKind::kPut);
+  EXPECT_EQ(all[0].uri, "u1");
+  EXPECT_EQ(all[0].encoded, bytes);
+  EXPECT_EQ(all[1].kind, IndexChangeKind::kDelete);
+  EXPECT_EQ(all[2].kind, IndexChangeKind::kDeleteWithChildren);
+  EXPECT_EQ(all[2].source_id, "other");
+  auto page = Must(b->IndexChangesAfter(all[0].seq, 1));
+  ASSERT_EQ(page.size(), 1u);
+  EXPECT_EQ(page[0].seq, all[1].seq);
+}
+
+TEST_P(PostgresStateStoreSharedTest, OneNodeAppliesAtATimeAndTheFirstSecretWins) {
+  auto a = Open();
+  auto b = Open();
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(Must(a->SharedSecret("search-token", "first")), "first");
+  EXPECT_EQ(Must(b->SharedSecret("search-token", "second")), "first");
+
+  auto held = Must(a->LockApplying());
+  std::atomic<bool> acquired{false};
+  std::thread other([&] {
+    auto lock = b->LockApplying();
+    acquired = lock.ok();
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_FALSE(acquired) << "a second node applied while the first held the lock";
+  held.reset();
+  other.join();
+  EXPECT_TRUE(acquired);
+}
+
 TEST_P(PostgresStateStoreSharedTest, NodesStartingTogetherMigrateOnce) {
   constexpr int kNodes = 4;
   constexpr int64_t kMigrationSteps = 2;  // the schema's steps: every one applied exactly once
