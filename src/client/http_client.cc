@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "base/ascii.h"
+#include "base/fs.h"
 
 namespace sluice::client {
 namespace {
@@ -22,7 +23,7 @@ struct Exchange {
   const HttpRequest* request = nullptr;
   uint64_t body_offset = 0;
   int read_errno = 0;
-  int write_errno = 0;
+  base::Status write_status;  // of writing the body to response_fd
   HttpResponse response;
   bool response_too_large = false;
 };
@@ -56,16 +57,9 @@ size_t WriteBody(char* data, size_t size, size_t count, void* user) {
   const size_t bytes = size * count;
   exchange->response.body_bytes += bytes;
   if (exchange->request->response_fd >= 0) {
-    for (size_t done = 0; done < bytes;) {
-      const ssize_t n = write(exchange->request->response_fd, data + done, bytes - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        exchange->write_errno = n < 0 ? errno : EIO;
-        return 0;
-      }
-      done += static_cast<size_t>(n);
-    }
-    return bytes;
+    exchange->write_status =
+        base::WriteAll(exchange->request->response_fd, data, bytes, "the response body");
+    return exchange->write_status.ok() ? bytes : 0;
   }
   if (exchange->response.body.size() + bytes > kMaxResponseBytes) {
     exchange->response_too_large = true;
@@ -170,9 +164,7 @@ base::Result<HttpResponse> HttpClient::Send(const HttpRequest& request) {
   if (exchange.read_errno != 0) {
     return base::ErrnoError("reading the request body", exchange.read_errno);
   }
-  if (exchange.write_errno != 0) {
-    return base::ErrnoError("writing the response body", exchange.write_errno);
-  }
+  if (!exchange.write_status.ok()) return exchange.write_status;
   if (exchange.response_too_large) {
     return base::ResourceExhausted("the response from " + request.url + " is larger than " +
                                    std::to_string(kMaxResponseBytes) + " bytes");

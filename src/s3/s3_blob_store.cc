@@ -59,11 +59,7 @@ class SpooledReader final : public blob::BlobReader {
   SpooledReader(base::UniqueFd fd, uint64_t size) : fd_(std::move(fd)), size_(size) {}
 
   base::Result<size_t> Read(char* buf, size_t size) override {
-    for (;;) {
-      const ssize_t n = read(fd_.get(), buf, size);
-      if (n >= 0) return static_cast<size_t>(n);
-      if (errno != EINTR) return base::ErrnoError("read spooled object", errno);
-    }
+    return base::ReadSome(fd_.get(), buf, size, "spooled object");
   }
   uint64_t size() const override { return size_; }
 
@@ -82,12 +78,8 @@ class SpooledWriter final : public blob::BlobWriter {
 
   base::Status Append(std::string_view bytes) override {
     SLUICE_RETURN_IF_ERROR(hasher_.Update(bytes));
-    for (size_t done = 0; done < bytes.size();) {
-      const ssize_t n = write(fd_.get(), bytes.data() + done, bytes.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return base::ErrnoError("spool upload of " + key_, errno);
-      done += static_cast<size_t>(n);
-    }
+    SLUICE_RETURN_IF_ERROR(
+        base::WriteAll(fd_.get(), bytes.data(), bytes.size(), "the spooled upload of " + key_));
     size_ += bytes.size();
     return base::Status::Ok();
   }
