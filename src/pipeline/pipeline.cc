@@ -289,8 +289,8 @@ base::Result<std::string> Pipeline::KeepContentReadable(const std::string& paylo
   base_op.payload = payload;
   auto file_id = ReferencedFileId(base_op);
   if (!file_id) return payload;
-  auto reader = blobs_.Open(store::ContainerBlobKey(*file_id));
-  if (reader.ok()) return payload;
+  // Stat, not Open: from an object store, Open would download the whole container.
+  if (blobs_.Stat(store::ContainerBlobKey(*file_id)).ok()) return payload;
   SLUICE_ASSIGN_OR_RETURN(
       auto stored,
       index::GetItem(SourceIndexDir(options_.index_root, op.organization_id, op.source_id),
